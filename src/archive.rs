@@ -1,0 +1,185 @@
+//! The archive root: its folders, its configuration and nomenclature, and the catalogue
+//! of documents read from the box manifests (the archive on disk is the source of truth).
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::boxes;
+use crate::config::{self, Config};
+use crate::document::DocumentMeta;
+use crate::nomenclature::Nomenclature;
+
+pub struct Archive {
+    pub root: PathBuf,
+    pub config: Config,
+    pub nomenclature: Nomenclature,
+    pub inbox: PathBuf,
+    pub boxes: PathBuf,
+    pub review: PathBuf,
+    pub quarantine: PathBuf,
+    pub index: PathBuf,
+    pub journal: PathBuf,
+    /// Where the configuration came from (a file, or "embedded defaults").
+    pub config_origin: String,
+}
+
+/// Where one archived document lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocLoc {
+    /// Box folder relative to the root.
+    pub box_rel: String,
+    /// Scan relative to its box.
+    pub file: String,
+}
+
+impl DocLoc {
+    pub fn sidecar(&self) -> String {
+        sidecar_of(&self.file)
+    }
+}
+
+/// `data/k/name.pdf` → `data/k/name.toml`.
+pub fn sidecar_of(file: &str) -> String {
+    match file.rfind('.') {
+        Some(i) if !file[i..].contains('/') => format!("{}.toml", &file[..i]),
+        _ => format!("{file}.toml"),
+    }
+}
+
+/// `data/k/name.pdf` → `data/k/name.txt`.
+pub fn text_of(file: &str) -> String {
+    match file.rfind('.') {
+        Some(i) if !file[i..].contains('/') => format!("{}.txt", &file[..i]),
+        _ => format!("{file}.txt"),
+    }
+}
+
+impl Archive {
+    /// Opens the archive at `root` with `--config FILE`, or `ROOT/archivist.toml`, or the
+    /// embedded defaults. Does not create anything.
+    pub fn open(root: &Path, config_file: Option<&Path>) -> Result<Archive> {
+        let own = root.join("archivist.toml");
+        let (config, origin) = match config_file {
+            Some(f) => (Config::load(f)?, f.display().to_string()),
+            None if own.is_file() => (Config::load(&own)?, own.display().to_string()),
+            None => (Config::default(), "embedded defaults".to_string()),
+        };
+        let p = &config.paths;
+        let nom_path = if p.nomenclature.as_os_str().is_empty() { root.join("nomenclature.toml") } else { config::resolve(root, &p.nomenclature) };
+        let nomenclature = if nom_path.is_file() {
+            Nomenclature::load(&nom_path)?
+        } else if !p.nomenclature.as_os_str().is_empty() {
+            anyhow::bail!("the nomenclature file {} named in the config does not exist; create it or remove paths.nomenclature", nom_path.display());
+        } else {
+            Nomenclature::embedded()
+        };
+        let r = |x: &Path| config::resolve(root, x);
+        Ok(Archive {
+            root: root.to_path_buf(),
+            inbox: r(&p.inbox),
+            boxes: r(&p.boxes),
+            review: r(&p.review),
+            quarantine: r(&p.quarantine),
+            index: r(&p.index),
+            journal: r(&p.journal),
+            config,
+            nomenclature,
+            config_origin: origin,
+        })
+    }
+
+    /// Creates the folders, and a commented `archivist.toml` and `nomenclature.toml` when
+    /// absent (so the archive documents its own rules). Returns what was created.
+    pub fn init(root: &Path, config_file: Option<&Path>) -> Result<(Archive, Vec<PathBuf>)> {
+        fs::create_dir_all(root).with_context(|| format!("cannot create the archive root {}", root.display()))?;
+        let mut created = Vec::new();
+        let cfg = root.join("archivist.toml");
+        if config_file.is_none() && !cfg.exists() {
+            crate::fsutil::write_new_atomic(&cfg, config::DEFAULT_CONFIG.as_bytes()).with_context(|| format!("cannot write {}", cfg.display()))?;
+            created.push(cfg);
+        }
+        let nom = root.join("nomenclature.toml");
+        if !nom.exists() {
+            crate::fsutil::write_new_atomic(&nom, crate::nomenclature::DEFAULT_NOMENCLATURE.as_bytes())
+                .with_context(|| format!("cannot write {}", nom.display()))?;
+            created.push(nom);
+        }
+        let a = Archive::open(root, config_file)?;
+        for d in [&a.inbox, &a.boxes, &a.review, &a.quarantine, &a.journal, &a.quarantine.join("duplicates")] {
+            if !d.is_dir() {
+                fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+                created.push(d.clone());
+            }
+        }
+        Ok((a, created))
+    }
+
+    pub fn is_initialised(root: &Path) -> bool {
+        root.join("archivist.toml").is_file() || root.join("boxes").is_dir()
+    }
+
+    pub fn rel(&self, p: &Path) -> String {
+        p.strip_prefix(&self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    }
+
+    /// Every box folder: `boxes/<year>/<group>/` holding a bagit.txt.
+    pub fn box_dirs(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let Ok(years) = fs::read_dir(&self.boxes) else { return out };
+        for y in years.flatten() {
+            if !y.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            let Ok(groups) = fs::read_dir(y.path()) else { continue };
+            for g in groups.flatten() {
+                if g.file_type().map(|t| t.is_dir()).unwrap_or(false) && g.path().join("bagit.txt").is_file() {
+                    out.push(g.path());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The catalogue: document id → location, from the manifests alone (one read per box).
+    pub fn catalogue(&self) -> Result<HashMap<String, DocLoc>> {
+        let mut cat = HashMap::new();
+        for dir in self.box_dirs() {
+            let box_rel = self.rel(&dir);
+            let manifest = boxes::read_manifest(&dir).with_context(|| format!("cannot read the manifest of box {}", dir.display()))?;
+            for (path, sha) in manifest {
+                if path.starts_with("data/") && path.to_ascii_lowercase().ends_with(".pdf") {
+                    cat.insert(sha, DocLoc { box_rel: box_rel.clone(), file: path });
+                }
+            }
+        }
+        Ok(cat)
+    }
+
+    pub fn read_meta(&self, loc: &DocLoc) -> Result<DocumentMeta> {
+        let p = self.root.join(&loc.box_rel).join(loc.sidecar());
+        let text = fs::read_to_string(&p).with_context(|| format!("cannot read the sidecar {}", p.display()))?;
+        DocumentMeta::from_toml(&text).with_context(|| format!("the sidecar {} is not valid", p.display()))
+    }
+
+    /// Finds a document by its id or an unambiguous prefix of at least 6 characters.
+    pub fn find(&self, id: &str) -> Result<Option<(String, DocLoc)>> {
+        let id = id.trim().to_ascii_lowercase();
+        let cat = self.catalogue()?;
+        if let Some(l) = cat.get(&id) {
+            return Ok(Some((id, l.clone())));
+        }
+        if id.len() < 6 {
+            return Ok(None);
+        }
+        let hits: Vec<_> = cat.iter().filter(|(k, _)| k.starts_with(&id)).collect();
+        match hits.len() {
+            0 => Ok(None),
+            1 => Ok(Some((hits[0].0.clone(), hits[0].1.clone()))),
+            n => anyhow::bail!("the id prefix {id} matches {n} documents; give more characters"),
+        }
+    }
+}

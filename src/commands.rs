@@ -1,0 +1,339 @@
+//! The commands behind the CLI. Each prints a human summary or, with `--json`, one JSON
+//! document on stdout, and returns an exit code from [`crate::error::exit`].
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::archive::Archive;
+use crate::error::{exit, ConfigError};
+use crate::inbox::{self, Filter, WatchOptions};
+use crate::index::NoIndex;
+use crate::lock::{LockError, WriterLock};
+use crate::pipeline::{Ingestor, Input, Summary};
+use crate::receipts::{Outcome, Receipt};
+
+pub struct Ctx {
+    pub root: PathBuf,
+    pub config: Option<PathBuf>,
+    pub json: bool,
+    pub quiet: bool,
+}
+
+pub fn init_logging(quiet: bool, verbose_default: bool) {
+    let default = if quiet {
+        "warn"
+    } else if verbose_default {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ARCHIVIST_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// Prints an error the way the user asked for and maps it to an exit code.
+fn fail(ctx: &Ctx, e: &anyhow::Error) -> i32 {
+    let code = if e.downcast_ref::<LockError>().is_some_and(|l| matches!(l, LockError::Held { .. })) {
+        exit::LOCKED
+    } else if e.downcast_ref::<ConfigError>().is_some() {
+        exit::USAGE
+    } else {
+        exit::FAILURE
+    };
+    if ctx.json {
+        println!("{}", json!({"error": format!("{e:#}"), "exit_code": code}));
+    } else {
+        eprintln!("error: {e:#}");
+    }
+    code
+}
+
+fn run(ctx: &Ctx, f: impl FnOnce() -> Result<i32>) -> i32 {
+    match f() {
+        Ok(c) => c,
+        Err(e) => fail(ctx, &e),
+    }
+}
+
+fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+pub fn init(ctx: &Ctx) -> i32 {
+    run(ctx, || {
+        let (a, created) = Archive::init(&ctx.root, ctx.config.as_deref())?;
+        if ctx.json {
+            print_json(&json!({"root": a.root, "inbox": a.inbox, "created": created}));
+        } else {
+            println!("archive ready at {}", a.root.display());
+            for c in &created {
+                println!("  created {}", c.display());
+            }
+            println!("drop scans into {}", a.inbox.display());
+        }
+        Ok(exit::OK)
+    })
+}
+
+/// Opens an archive for writing: creates it if needed, takes the writer lock.
+fn open_writer(ctx: &Ctx, command: &str) -> Result<(Archive, WriterLock)> {
+    let (a, _) = Archive::init(&ctx.root, ctx.config.as_deref())?;
+    let lock = WriterLock::acquire(&a.root, command)?;
+    Ok((a, lock))
+}
+
+pub fn watch(ctx: &Ctx) -> i32 {
+    run(ctx, || {
+        let (a, _lock) = open_writer(ctx, "archivist watch")?;
+        let mut ing = Ingestor::open(&a, Box::new(NoIndex))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        ctrlc::set_handler(move || s.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
+        if ctx.json {
+            println!("{}", json!({"event": "watching", "root": a.root, "inbox": a.inbox, "documents": ing.catalogue_len()}));
+        } else {
+            println!("archivist is watching {}", a.inbox.display());
+            println!("  drop scans (PDF) there; they are filed under {}", a.boxes.display());
+            println!("  archive root {}, config: {}; {} document(s) archived so far", a.root.display(), a.config_origin, ing.catalogue_len());
+            println!("  press Ctrl-C to stop");
+        }
+        let opts = WatchOptions::from_config(&a);
+        let json_out = ctx.json;
+        let summary = inbox::watch(&mut ing, &opts, stop, |r| print_receipt(r, json_out))?;
+        if json_out {
+            println!("{}", json!({"event": "stopped", "summary": summary}));
+        } else {
+            println!("stopped: {}", summary_line(&summary));
+        }
+        Ok(exit::OK)
+    })
+}
+
+fn print_receipt(r: &Receipt, json_out: bool) {
+    if json_out {
+        println!("{}", serde_json::to_string(r).unwrap_or_default());
+        return;
+    }
+    let dest = r.destination.as_deref().map(|d| format!(" → {d}")).unwrap_or_default();
+    match r.outcome {
+        Outcome::Archived => tracing::info!("{}: {}{dest}", r.path, r.reason),
+        Outcome::Duplicate | Outcome::Review | Outcome::Deferred | Outcome::Vanished => tracing::warn!("{}: {}: {}{dest}", r.path, r.outcome.as_str(), r.reason),
+        Outcome::Refused => tracing::warn!("{}: refused: {}{dest}", r.path, r.reason),
+    }
+}
+
+fn summary_line(s: &Summary) -> String {
+    format!(
+        "{} archived, {} duplicate, {} to review, {} refused, {} deferred, {} vanished",
+        s.archived, s.duplicate, s.review, s.refused, s.deferred, s.vanished
+    )
+}
+
+pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
+    run(ctx, || {
+        let (a, _lock) = open_writer(ctx, "archivist ingest")?;
+        let filter = Filter::new(&a.config.watch.ignore)?;
+        let mut inputs: Vec<Input> = Vec::new();
+        for p in paths {
+            let meta = std::fs::symlink_metadata(p).with_context(|| format!("{}: cannot read it; check the path", p.display()))?;
+            if meta.is_dir() {
+                for f in inbox::scan_dir(p, &filter) {
+                    inputs.push(inbox::input_for(p, &f, move_sources));
+                }
+            } else {
+                let base = p.parent().unwrap_or(Path::new("."));
+                let mut i = inbox::input_for(base, p, move_sources);
+                i.folders.clear();
+                i.display = p.display().to_string();
+                inputs.push(i);
+            }
+        }
+        let mut ing = Ingestor::open(&a, Box::new(NoIndex))?;
+        let bar = progress(inputs.len() as u64, ctx.json || ctx.quiet);
+        let mut summary = Summary::default();
+        let mut all = Vec::new();
+        for chunk in inputs.chunks(a.config.watch.batch_max.max(1)) {
+            let receipts = ing.process_batch(chunk.to_vec())?;
+            for r in &receipts {
+                summary.add(r);
+                if !ctx.json && r.outcome != Outcome::Archived {
+                    bar.suspend(|| print_receipt(r, false));
+                }
+            }
+            bar.inc(chunk.len() as u64);
+            all.extend(receipts);
+        }
+        bar.finish_and_clear();
+        let code = if summary.refused + summary.review + summary.deferred > 0 { exit::FINDINGS } else { exit::OK };
+        if ctx.json {
+            print_json(&json!({"summary": summary, "receipts": all}));
+        } else {
+            println!("{} file(s): {}", summary.total(), summary_line(&summary));
+        }
+        Ok(code)
+    })
+}
+
+pub fn progress(len: u64, hidden: bool) -> indicatif::ProgressBar {
+    if hidden {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {per_sec} ETA {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn show(ctx: &Ctx, id: &str) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let Some((id, loc)) = a.find(id)? else {
+            if ctx.json {
+                print_json(&json!({"error": format!("no document with id {id}"), "exit_code": exit::NOT_FOUND}));
+            } else {
+                eprintln!("no document with id {id} in {}; ids are the SHA-256 of the scan (at least 6 characters)", a.root.display());
+            }
+            return Ok(exit::NOT_FOUND);
+        };
+        let meta = a.read_meta(&loc)?;
+        let history = crate::audit::history(&a.journal, &id)?;
+        let path = a.root.join(&loc.box_rel).join(&loc.file);
+        if ctx.json {
+            print_json(&json!({"id": id, "path": path, "metadata": meta, "history": history}));
+            return Ok(exit::OK);
+        }
+        println!("{}  {}", meta.id, meta.title.as_deref().unwrap_or(""));
+        println!("  kind       {} ({})", meta.kind, meta.kind_name);
+        println!("  year/group {} / {}", meta.year, meta.group.as_deref().unwrap_or("—"));
+        if let Some(d) = meta.date {
+            println!("  date       {}", d.format("%d.%m.%Y"));
+        }
+        if let Some(n) = &meta.number {
+            println!("  number     № {n}");
+        }
+        if let Some(p) = &meta.programme {
+            println!("  programme  {p}");
+        }
+        if !meta.learners.is_empty() {
+            println!("  learners   {}", meta.learners.join("; "));
+        }
+        println!("  pages      {}   size {} bytes   text layer {:?}", meta.pages, meta.size, meta.pdf.text_layer);
+        println!("  case       {} «{}», {} ({}){}", meta.case.index, meta.case.title, meta.case.period, meta.case.basis, if meta.case.epk { ", ЭПК" } else { "" });
+        println!("  status     {}", meta.status);
+        println!("  location   {}", path.display());
+        println!("  source     {} (ingested {})", meta.source_path, meta.ingested_at.format("%Y-%m-%d %H:%M:%S UTC"));
+        println!("  history");
+        for h in history {
+            println!("    {}  #{} {} by {}", h.time.format("%Y-%m-%d %H:%M:%S"), h.seq, h.action, h.actor);
+        }
+        Ok(exit::OK)
+    })
+}
+
+pub fn audit_verify(ctx: &Ctx) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let rep = crate::audit::verify(&a.journal)?;
+        if ctx.json {
+            print_json(&serde_json::to_value(&rep)?);
+        } else if rep.ok {
+            println!("audit log intact: {} record(s), last hash {}", rep.records, rep.last_hash);
+        } else {
+            println!("audit log BROKEN: {} problem(s) in {} record(s)", rep.problems.len(), rep.records);
+            for p in &rep.problems {
+                println!("  {p}");
+            }
+        }
+        Ok(if rep.ok { exit::OK } else { exit::FINDINGS })
+    })
+}
+
+pub fn gen_fixtures(ctx: &Ctx, out: &Path, seed: u64, count: usize, image_only: bool, dpi: Option<u32>) -> i32 {
+    run(ctx, || {
+        let mut opts = crate::fixturegen::GenOptions { seed, count, image_only, ..Default::default() };
+        if let Some(d) = dpi {
+            opts.dpi = d;
+        }
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        let expected = crate::fixturegen::write_set(out, &opts)?;
+        if ctx.json {
+            print_json(&json!({"out": out, "count": expected.len()}));
+        } else {
+            println!("wrote {} scan(s) and expected.json to {}", expected.len(), out.display());
+        }
+        Ok(exit::OK)
+    })
+}
+
+pub fn verify(ctx: &Ctx, scope: &crate::fixity::Scope, history: bool) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        if history {
+            let runs = crate::fixity::history(&a)?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&runs)?);
+            } else {
+                for r in &runs {
+                    println!(
+                        "{}  {:>6.1}s  {:<24} {} files: {} intact, {} changed, {} missing, {} untracked",
+                        r.start.format("%Y-%m-%d %H:%M:%S"),
+                        (r.end - r.start).num_milliseconds() as f64 / 1000.0,
+                        r.scope,
+                        r.files,
+                        r.intact,
+                        r.changed,
+                        r.missing,
+                        r.untracked
+                    );
+                }
+            }
+            return Ok(exit::OK);
+        }
+        let total: u64 = a.box_dirs().iter().map(|d| crate::boxes::read_manifest(d).map(|m| m.len() as u64).unwrap_or(0)).sum();
+        let bar = progress(total, ctx.json || ctx.quiet);
+        let run = crate::fixity::verify(&a, scope, &|_| bar.inc(1))?;
+        bar.finish_and_clear();
+        crate::fixity::record(&a, &run).with_context(|| format!("cannot record the run in {}", crate::fixity::history_path(&a).display()))?;
+        // Findings go to the audit log when no other writer holds the archive; a running
+        // watcher records its own scheduled runs.
+        match WriterLock::acquire(&a.root, "archivist verify") {
+            Ok(_lock) => {
+                let mut log = crate::audit::AuditLog::open(&a.journal)?;
+                let findings: Vec<_> = run.findings.iter().take(1000).collect();
+                log.append_one(crate::audit::Event::new("fixity-checked").details(json!({
+                    "scope": run.scope, "files": run.files, "intact": run.intact, "changed": run.changed,
+                    "missing": run.missing, "untracked": run.untracked, "findings": findings,
+                })))?;
+            }
+            Err(e) => tracing::warn!("{e}; this run is in the fixity history but not in the audit log"),
+        }
+        if ctx.json {
+            print_json(&serde_json::to_value(&run)?);
+        } else {
+            for f in &run.findings {
+                match (&f.expected, &f.actual) {
+                    (Some(e), Some(x)) => println!("{:<9} {}  expected {} actual {}", format!("{:?}", f.class).to_lowercase(), f.path, e, x),
+                    _ => println!("{:<9} {}", format!("{:?}", f.class).to_lowercase(), f.path),
+                }
+            }
+            let secs = ((run.end - run.start).num_milliseconds() as f64 / 1000.0).max(0.001);
+            println!(
+                "{} file(s), {:.1} MB in {:.1}s ({:.0} MB/s): {} intact, {} changed, {} missing, {} untracked",
+                run.files,
+                run.bytes as f64 / 1e6,
+                secs,
+                run.bytes as f64 / 1e6 / secs,
+                run.intact,
+                run.changed,
+                run.missing,
+                run.untracked
+            );
+        }
+        Ok(if run.ok() { exit::OK } else { exit::FINDINGS })
+    })
+}

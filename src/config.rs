@@ -1,0 +1,236 @@
+//! Configuration: embedded defaults (`config/archivist.toml`) overlaid by the
+//! archive's own `archivist.toml` or an explicit `--config FILE`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+
+use crate::error::ConfigError;
+
+/// The documented example config, compiled in so that a fresh machine needs no files.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/archivist.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub paths: Paths,
+    pub boxes: BoxesConfig,
+    pub watch: WatchConfig,
+    pub limits: Limits,
+    pub classify: ClassifyConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paths {
+    pub inbox: PathBuf,
+    pub boxes: PathBuf,
+    pub review: PathBuf,
+    pub quarantine: PathBuf,
+    pub index: PathBuf,
+    pub journal: PathBuf,
+    pub nomenclature: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxesConfig {
+    pub default_group: String,
+    pub max_name_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchConfig {
+    pub stable_secs: f64,
+    pub poll_ms: u64,
+    pub rescan_secs: u64,
+    pub batch_max: usize,
+    pub retry_min_secs: u64,
+    pub retry_max_secs: u64,
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_file_mb: u64,
+    pub max_pages: u32,
+    pub max_objects: usize,
+    pub max_nesting: usize,
+    pub max_stream_mb: u64,
+    pub max_image_mpixels: u64,
+    pub parse_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyConfig {
+    pub folder_patterns: Vec<String>,
+    pub filename_patterns: Vec<String>,
+    pub group_regex: String,
+    pub number_regex: String,
+    pub date_regex: String,
+    pub programme_regex: String,
+    pub staff_markers: Vec<String>,
+    #[serde(rename = "kind_rule")]
+    pub kind_rules: Vec<KindRule>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindRule {
+    pub kind: String,
+    #[serde(default)]
+    pub all: Vec<String>,
+    #[serde(default)]
+    pub any: Vec<String>,
+}
+
+fn embedded_table() -> toml::Table {
+    // The embedded text is part of the binary and covered by a unit test.
+    toml::from_str(DEFAULT_CONFIG).expect("embedded config/archivist.toml is valid TOML")
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::deserialize(toml::Value::Table(embedded_table())).expect("embedded config/archivist.toml is complete")
+    }
+}
+
+/// Keys of `over` replace those of `base`; tables merge key by key, so a user file may
+/// set any subset of the defaults.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+impl Config {
+    /// Parses a config text; errors name the file, line, key and what is allowed.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        let user: toml::Table = toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
+        let mut table = embedded_table();
+        merge(&mut table, user);
+        let cfg = Config::deserialize(toml::Value::Table(table)).map_err(|e| ConfigError::from_value_error(origin, text, &e))?;
+        cfg.validate(origin)?;
+        Ok(cfg)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+            file: path.to_path_buf(),
+            source: e,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    fn validate(&self, origin: &Path) -> Result<(), ConfigError> {
+        let bad = |key: &str, msg: String| ConfigError::Invalid {
+            file: origin.to_path_buf(),
+            key: key.to_string(),
+            message: msg,
+        };
+        if !(self.watch.stable_secs >= 0.0 && self.watch.stable_secs <= 3600.0) {
+            return Err(bad("watch.stable_secs", "allowed: a number of seconds from 0 to 3600".into()));
+        }
+        if self.watch.batch_max == 0 {
+            return Err(bad("watch.batch_max", "allowed: 1 or more".into()));
+        }
+        if self.boxes.max_name_bytes < 16 || self.boxes.max_name_bytes > 255 {
+            return Err(bad("boxes.max_name_bytes", "allowed: 16 to 255".into()));
+        }
+        if self.boxes.default_group.trim().is_empty()
+            || crate::naming::sanitize_component(&self.boxes.default_group, 255) != self.boxes.default_group
+        {
+            return Err(bad(
+                "boxes.default_group",
+                "allowed: a plain folder name (no '/', '\\', '..' or control characters)".into(),
+            ));
+        }
+        for (key, re) in [
+            ("classify.group_regex", &self.classify.group_regex),
+            ("classify.number_regex", &self.classify.number_regex),
+            ("classify.date_regex", &self.classify.date_regex),
+            ("classify.programme_regex", &self.classify.programme_regex),
+        ] {
+            regex::Regex::new(re).map_err(|e| bad(key, format!("a valid regular expression ({e})")))?;
+        }
+        for (i, re) in self.classify.filename_patterns.iter().enumerate() {
+            regex::Regex::new(re).map_err(|e| {
+                bad(&format!("classify.filename_patterns[{i}]"), format!("a valid regular expression ({e})"))
+            })?;
+        }
+        for (i, pat) in self.watch.ignore.iter().enumerate() {
+            globset::Glob::new(pat)
+                .map_err(|e| bad(&format!("watch.ignore[{i}]"), format!("a valid glob pattern ({e})")))?;
+        }
+        Ok(())
+    }
+
+    pub fn limits_pdf(&self) -> crate::pdf::PdfLimits {
+        let l = &self.limits;
+        crate::pdf::PdfLimits {
+            max_bytes: l.max_file_mb.saturating_mul(1024 * 1024),
+            max_pages: l.max_pages,
+            max_objects: l.max_objects,
+            max_nesting: l.max_nesting,
+            max_stream_bytes: l.max_stream_mb.saturating_mul(1024 * 1024),
+            max_image_pixels: l.max_image_mpixels.saturating_mul(1_000_000),
+            timeout: std::time::Duration::from_secs(l.parse_timeout_secs.max(1)),
+        }
+    }
+}
+
+/// Resolves a configured path against the archive root.
+pub fn resolve(root: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_config_is_valid() {
+        let c = Config::parse(DEFAULT_CONFIG, Path::new("embedded")).unwrap();
+        assert_eq!(c.boxes.default_group, "общие");
+        assert!(c.classify.kind_rules.len() >= 7);
+    }
+
+    #[test]
+    fn partial_config_takes_defaults() {
+        let c = Config::parse("[watch]\nstable_secs = 0.5\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.watch.stable_secs, 0.5);
+        assert_eq!(c.watch.rescan_secs, Config::default().watch.rescan_secs);
+        assert_eq!(c.paths.inbox, PathBuf::from("inbox"));
+    }
+
+    #[test]
+    fn bad_key_names_file_line_and_allowed_keys() {
+        let err = Config::parse("[watch]\nstable_secs = 1\nstabel = 2\n", Path::new("/etc/a.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("/etc/a.toml"), "{msg}");
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("stabel"), "{msg}");
+        assert!(msg.contains("stable_secs"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let err = Config::parse("[classify]\ngroup_regex = '('\n", Path::new("a.toml")).unwrap_err();
+        assert!(err.to_string().contains("classify.group_regex"), "{err}");
+        let err = Config::parse("[boxes]\ndefault_group = '../x'\n", Path::new("a.toml")).unwrap_err();
+        assert!(err.to_string().contains("boxes.default_group"), "{err}");
+    }
+}

@@ -1,0 +1,254 @@
+//! The inbox: which files in it are candidates, when a file is complete, and the watcher
+//! that feeds complete files to the pipeline until it is told to stop.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use notify::{RecursiveMode, Watcher};
+
+use crate::archive::Archive;
+use crate::pipeline::{Ingestor, Input, Summary};
+use crate::receipts::{Outcome, Receipt};
+
+/// Names never ingested: temporary and system files, and sidecars (which travel with
+/// their scan).
+pub struct Filter {
+    ignore: GlobSet,
+}
+
+impl Filter {
+    pub fn new(patterns: &[String]) -> Result<Filter> {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            b.add(Glob::new(p).with_context(|| format!("bad ignore pattern {p}"))?);
+        }
+        Ok(Filter { ignore: b.build()? })
+    }
+
+    /// True when `path` (a file, not a folder) should go through the pipeline.
+    pub fn is_candidate(&self, path: &Path) -> bool {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else { return false };
+        if self.ignore.is_match(name.as_ref()) || name.starts_with(crate::fsutil::TMP_PREFIX) {
+            return false;
+        }
+        // `scan.pdf.toml` is the sidecar of `scan.pdf`.
+        !name.to_ascii_lowercase().ends_with(".toml")
+    }
+}
+
+/// Candidate files under `dir` (not following links; links and special files are listed,
+/// so that they are refused with a receipt rather than ignored).
+pub fn scan_dir(dir: &Path, filter: &Filter) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(dir).follow_links(false).into_iter().filter_entry(|e| {
+        // Hidden folders (e.g. .Trash, .sync) are not part of the inbox.
+        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+    });
+    for e in walker.flatten() {
+        if e.depth() == 0 || e.file_type().is_dir() {
+            continue;
+        }
+        if filter.is_candidate(e.path()) {
+            out.push(e.into_path());
+        }
+    }
+    out
+}
+
+/// The pipeline input for a file found under `base` (the inbox or a folder given to ingest).
+pub fn input_for(base: &Path, path: &Path, consume: bool) -> Input {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let folders: Vec<String> = rel
+        .parent()
+        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    Input { path: path.to_path_buf(), display: rel.to_string_lossy().replace('\\', "/"), folders, consume }
+}
+
+/// What the watcher knows of a file it has seen and not yet finished.
+struct Pending {
+    size: u64,
+    mtime: Option<SystemTime>,
+    /// When (size, mtime) last changed, as observed by us (not the file's clock, which
+    /// may be skewed on a network share).
+    changed: Instant,
+    retry_at: Option<Instant>,
+    backoff: Duration,
+    special: bool,
+}
+
+pub struct WatchOptions {
+    pub stable: Duration,
+    pub poll: Duration,
+    pub rescan: Duration,
+    pub batch_max: usize,
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+}
+
+impl WatchOptions {
+    pub fn from_config(a: &Archive) -> WatchOptions {
+        let w = &a.config.watch;
+        WatchOptions {
+            stable: Duration::from_secs_f64(w.stable_secs),
+            poll: Duration::from_millis(w.poll_ms.max(10)),
+            rescan: Duration::from_secs(w.rescan_secs.max(1)),
+            batch_max: w.batch_max.max(1),
+            retry_min: Duration::from_secs(w.retry_min_secs.max(1)),
+            retry_max: Duration::from_secs(w.retry_max_secs.max(1)),
+        }
+    }
+}
+
+/// Watches the inbox and ingests complete files until `stop` is set; the batch in flight
+/// is finished first. `on_receipt` sees every receipt (for printing).
+pub fn watch(ing: &mut Ingestor, opts: &WatchOptions, stop: Arc<AtomicBool>, mut on_receipt: impl FnMut(&Receipt)) -> Result<Summary> {
+    let inbox = ing.archive.inbox.clone();
+    let filter = Filter::new(&ing.archive.config.watch.ignore)?;
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let _ = tx.send(res);
+    })
+    .context("cannot start the file watcher")?;
+    watcher.watch(&inbox, RecursiveMode::Recursive).with_context(|| format!("cannot watch {}", inbox.display()))?;
+
+    let mut pending: HashMap<PathBuf, Pending> = HashMap::new();
+    let mut summary = Summary::default();
+    let note = |p: &Path, pending: &mut HashMap<PathBuf, Pending>| {
+        if pending.contains_key(p) || !filter.is_candidate(p) {
+            return;
+        }
+        if let Ok(m) = fs::symlink_metadata(p) {
+            if m.is_dir() {
+                return;
+            }
+            pending.insert(
+                p.to_path_buf(),
+                Pending { size: m.len(), mtime: m.modified().ok(), changed: Instant::now(), retry_at: None, backoff: opts.retry_min, special: !m.is_file() },
+            );
+        }
+    };
+    for p in scan_dir(&inbox, &filter) {
+        note(&p, &mut pending);
+    }
+    let mut last_rescan = Instant::now();
+    tracing::info!("watching {} ({} file(s) waiting)", inbox.display(), pending.len());
+
+    while !stop.load(Ordering::SeqCst) {
+        // Events only tell us where to look; completeness is decided by polling.
+        match rx.recv_timeout(opts.poll) {
+            Ok(first) => {
+                for res in std::iter::once(first).chain(rx.try_iter()) {
+                    match res {
+                        Ok(ev) => {
+                            for p in ev.paths {
+                                if p.is_dir() {
+                                    // A folder moved in whole brings files with no events of their own.
+                                    for f in scan_dir(&p, &filter) {
+                                        note(&f, &mut pending);
+                                    }
+                                } else {
+                                    note(&p, &mut pending);
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!("watcher error: {e}; a rescan will catch up"),
+                    }
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => anyhow::bail!("the file watcher stopped"),
+        }
+        if last_rescan.elapsed() >= opts.rescan {
+            for p in scan_dir(&inbox, &filter) {
+                note(&p, &mut pending);
+            }
+            last_rescan = Instant::now();
+        }
+
+        let now = Instant::now();
+        let mut ready = Vec::new();
+        let mut gone = Vec::new();
+        for (p, st) in pending.iter_mut() {
+            match fs::symlink_metadata(p) {
+                Ok(m) => {
+                    let (size, mtime) = (m.len(), m.modified().ok());
+                    if size != st.size || mtime != st.mtime {
+                        st.size = size;
+                        st.mtime = mtime;
+                        st.changed = now;
+                        continue;
+                    }
+                    let due = st.retry_at.is_none_or(|t| now >= t);
+                    if due && (st.special || now.duration_since(st.changed) >= opts.stable) {
+                        ready.push(p.clone());
+                    }
+                }
+                Err(_) => gone.push(p.clone()),
+            }
+        }
+        for p in gone {
+            pending.remove(&p);
+        }
+        if ready.is_empty() {
+            continue;
+        }
+        ready.sort();
+        for chunk in ready.chunks(opts.batch_max) {
+            let inputs: Vec<Input> = chunk.iter().map(|p| input_for(&inbox, p, true)).collect();
+            let receipts = match ing.process_batch(inputs) {
+                Ok(r) => r,
+                Err(e) => {
+                    // The whole batch failed to commit (e.g. disk full): nothing left the
+                    // inbox; try again later.
+                    tracing::error!("a batch of {} file(s) could not be committed: {e:#}; retrying later", chunk.len());
+                    for p in chunk {
+                        if let Some(st) = pending.get_mut(p) {
+                            st.retry_at = Some(Instant::now() + st.backoff);
+                            st.backoff = (st.backoff * 2).min(opts.retry_max);
+                        }
+                    }
+                    continue;
+                }
+            };
+            for (p, r) in chunk.iter().zip(&receipts) {
+                summary.add(r);
+                on_receipt(r);
+                if r.outcome == Outcome::Deferred {
+                    if let Some(st) = pending.get_mut(p) {
+                        st.retry_at = Some(Instant::now() + st.backoff);
+                        st.backoff = (st.backoff * 2).min(opts.retry_max);
+                    }
+                } else {
+                    pending.remove(p);
+                }
+            }
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+    }
+    drop(watcher);
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_and_hidden_names_are_ignored() {
+        let f = Filter::new(&crate::config::Config::default().watch.ignore).unwrap();
+        for n in ["a.part", "~$doc.pdf", ".~lock.x#", ".DS_Store", "Thumbs.db", "scan.pdf.toml", "x.crdownload", ".hidden.pdf"] {
+            assert!(!f.is_candidate(Path::new(n)), "{n}");
+        }
+        assert!(f.is_candidate(Path::new("scan.pdf")));
+        assert!(f.is_candidate(Path::new("photo.jpg")));
+    }
+}

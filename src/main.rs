@@ -1,0 +1,105 @@
+//! The `archivist` command line: parses arguments and hands over to `archivist::commands`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use archivist::commands::{self, Ctx};
+
+#[derive(Parser)]
+#[command(name = "archivist", version, about = "Archive manager for scanned paper records: watched inbox, BagIt boxes by year and group, fixity, audit")]
+struct Cli {
+    /// Archive root.
+    #[arg(long, global = true, env = "ARCHIVIST_ROOT", default_value = "./archive")]
+    root: PathBuf,
+    /// Configuration file (default: ROOT/archivist.toml if present, else built-in defaults).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Machine-readable output (JSON) on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Less output: warnings and errors only.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an archive root with its folders, archivist.toml and nomenclature.toml.
+    Init,
+    /// Watch the inbox and ingest until Ctrl-C (creates the archive on first use).
+    Watch,
+    /// Ingest files or folders (recursive) through the same pipeline; sources are copied.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Remove each source once its archived copy (or its quarantine copy) is durable.
+        #[arg(long = "move")]
+        move_sources: bool,
+    },
+    /// One document's metadata, location and history.
+    Show { id: String },
+    /// Re-hash scans and sidecars against the box manifests (fixity check).
+    Verify {
+        /// Only this box, as YEAR/GROUP.
+        #[arg(long = "box")]
+        box_filter: Option<String>,
+        /// Only files modified on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Check a random PERCENT of the files.
+        #[arg(long, value_parser = clap::value_parser!(f64))]
+        sample: Option<f64>,
+        /// List earlier runs instead of verifying.
+        #[arg(long)]
+        history: bool,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a deterministic set of realistic scans (for tests and benchmarks).
+    GenFixtures {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 14)]
+        count: usize,
+        /// Image-only scans (no text layer), 300 dpi, for OCR.
+        #[arg(long)]
+        image_only: bool,
+        #[arg(long)]
+        dpi: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit log.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose_default = matches!(cli.command, Command::Watch | Command::Ingest { .. });
+    commands::init_logging(cli.quiet, verbose_default);
+    let ctx = Ctx { root: cli.root, config: cli.config, json: cli.json, quiet: cli.quiet };
+    let code = match cli.command {
+        Command::Init => commands::init(&ctx),
+        Command::Watch => commands::watch(&ctx),
+        Command::Ingest { paths, move_sources } => commands::ingest(&ctx, &paths, move_sources),
+        Command::Show { id } => commands::show(&ctx, &id),
+        Command::Verify { box_filter, since, sample, history } => {
+            commands::verify(&ctx, &archivist::fixity::Scope { box_filter, since, sample }, history)
+        }
+        Command::Audit { command: AuditCommand::Verify } => commands::audit_verify(&ctx),
+        Command::GenFixtures { out, seed, count, image_only, dpi } => commands::gen_fixtures(&ctx, &out, seed, count, image_only, dpi),
+    };
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,132 @@
+//! Learner names in Russian documents: «Фамилия Имя Отчество» (in any case form),
+//! «Фамилия И. О.» and «И. О. Фамилия» (RECORDS.md §6).
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::naming::fold;
+
+/// A name as found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundName {
+    pub surname: String,
+    /// First name, or its initial (one letter) when only initials were written.
+    pub first: String,
+    pub patronymic: String,
+    /// The words exactly as written.
+    pub text: String,
+    pub start: usize,
+}
+
+impl FoundName {
+    pub fn initials(&self) -> String {
+        let i = |s: &str| s.chars().next().map(|c| c.to_string()).unwrap_or_default();
+        format!("{}. {}.", i(&self.first), i(&self.patronymic))
+    }
+}
+
+fn full_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        // The patronymic suffix (-вич/-вн-/-ичн-) anchors the match, so ordinary
+        // capitalised words are not taken for names.
+        Regex::new(r"\b([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ][а-яё]+)\s+([А-ЯЁ][а-яё]+(?:вич|вн|ичн)[а-яё]{0,3})\b")
+            .expect("static regex")
+    })
+}
+
+fn initials_after_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"\b([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ])\.\s*([А-ЯЁ])\.").expect("static regex")
+    })
+}
+
+fn initials_before_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"\b([А-ЯЁ])\.\s*([А-ЯЁ])\.\s*([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\b").expect("static regex"))
+}
+
+/// Words that start sentences or headings and look like surnames before initials.
+const NOT_SURNAMES: &[&str] = &["приказ", "протокол", "группа", "программа", "директор", "председатель", "итого"];
+
+/// Finds learner names in `text`, skipping names that follow a staff marker
+/// (director, chairman, …) within the same line.
+pub fn find_names(text: &str, staff_markers: &[String]) -> Vec<FoundName> {
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    let mut out = Vec::new();
+    let overlaps = |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().any(|&(a, b)| s < b && a < e);
+    for c in full_re().captures_iter(text) {
+        let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
+        taken.push(m);
+        out.push(FoundName {
+            surname: c[1].to_string(),
+            first: c[2].to_string(),
+            patronymic: c[3].to_string(),
+            text: c[0].to_string(),
+            start: m.0,
+        });
+    }
+    for c in initials_after_re().captures_iter(text) {
+        let Some(m) = c.get(0) else { continue };
+        if overlaps(&taken, m.start(), m.end()) {
+            continue;
+        }
+        taken.push((m.start(), m.end()));
+        out.push(FoundName {
+            surname: c[1].to_string(),
+            first: c[2].to_string(),
+            patronymic: c[3].to_string(),
+            text: c[0].to_string(),
+            start: m.start(),
+        });
+    }
+    for c in initials_before_re().captures_iter(text) {
+        let Some(m) = c.get(0) else { continue };
+        if overlaps(&taken, m.start(), m.end()) {
+            continue;
+        }
+        taken.push((m.start(), m.end()));
+        out.push(FoundName {
+            surname: c[3].to_string(),
+            first: c[1].to_string(),
+            patronymic: c[2].to_string(),
+            text: c[0].to_string(),
+            start: m.start(),
+        });
+    }
+    let folded_markers: Vec<String> = staff_markers.iter().map(|m| fold(m)).collect();
+    out.retain(|n| {
+        if NOT_SURNAMES.contains(&fold(&n.surname).as_str()) {
+            return false;
+        }
+        let line_start = text[..n.start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let from = text.floor_char_boundary(n.start.saturating_sub(80).max(line_start));
+        let before = fold(&text[from..n.start]);
+        !folded_markers.iter().any(|m| before.contains(m.as_str()))
+    });
+    out.sort_by_key(|n| n.start);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(t: &str) -> Vec<String> {
+        find_names(t, &["директор".to_string(), "председатель".to_string()]).into_iter().map(|n| n.text).collect()
+    }
+
+    #[test]
+    fn finds_declined_full_names_and_initials() {
+        let t = "об отчислении Иванову Ивану Петровичу, Сидоровой Анне Сергеевне.\nИванов И. П. — зачтено\nИ.П. Иванов\nДиректор ____ К. Л. Смирнов";
+        assert_eq!(names(t), vec!["Иванову Ивану Петровичу", "Сидоровой Анне Сергеевне", "Иванов И. П.", "И.П. Иванов"]);
+    }
+
+    #[test]
+    fn ordinary_capitalised_words_are_not_names() {
+        assert!(names("Об утверждении Требований Положения Порядок").is_empty());
+        assert!(names("ПРИКАЗ № 45-у от 15.03.2024").is_empty());
+    }
+}

@@ -1,0 +1,844 @@
+//! The pipeline for a batch of files: prepare each (read, hash, validate, extract text,
+//! classify: in parallel), place each (duplicate check, durable copy into its box:
+//! sequential), then commit the batch once (manifests, audit, receipts, index) and only
+//! then remove the sources. An intent log (`journal/pending.jsonl`) lets a restarted
+//! process finish or roll back a batch interrupted by a crash.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::archive::{self, Archive, DocLoc};
+use crate::audit::{AuditLog, Event};
+use crate::boxes::{ArchiveBox, Entry};
+use crate::classify::{Classified, Classifier, Evidence};
+use crate::document::{CaseRef, DocumentMeta, DropSidecar, PdfFacts};
+use crate::fsutil;
+use crate::index::IndexSink;
+use crate::naming;
+use crate::pdf::{self, PdfInfo, PdfLimits, TextLayer};
+use crate::receipts::{Outcome, Receipt, ReceiptLog};
+
+/// One file to ingest.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    /// How receipts name it: inbox-relative for the watcher, as given for `ingest`.
+    pub display: String,
+    /// Folders between the inbox (or the folder given to `ingest`) and the file.
+    pub folders: Vec<String>,
+    /// Remove (inbox, `ingest --move`) or keep (`ingest`) the source once its outcome is durable.
+    pub consume: bool,
+}
+
+impl Input {
+    fn name(&self) -> String {
+        self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "unnamed".into())
+    }
+    fn dropped_sidecar(&self) -> PathBuf {
+        let mut s = self.path.clone().into_os_string();
+        s.push(".toml");
+        PathBuf::from(s)
+    }
+}
+
+enum Prepared {
+    Ready(Box<Ready>),
+    Review { input: Input, sha: String, size: u64, reasons: Vec<String>, found: Box<Classified>, pages: u32 },
+    Refuse { input: Input, sha: Option<String>, size: Option<u64>, code: &'static str, reason: String, special: bool },
+    Defer { input: Input, reason: String },
+    Vanished { input: Input },
+}
+
+struct Ready {
+    input: Input,
+    sha: String,
+    size: u64,
+    info: PdfInfo,
+    found: Classified,
+    text: String,
+}
+
+/// One intent line: what a placement is about to create.
+#[derive(Debug, Serialize, Deserialize)]
+struct Intent {
+    id: String,
+    box_rel: String,
+    year: i32,
+    group: String,
+    file: String,
+}
+
+/// Work decided for a batch and carried out at commit.
+#[derive(Default)]
+struct Batch {
+    touched: BTreeSet<String>,
+    events: Vec<Event>,
+    receipts: Vec<Receipt>,
+    indexed: Vec<(DocumentMeta, String)>,
+    /// Sources to remove once the batch is durable.
+    remove: Vec<PathBuf>,
+    /// (source, destination, move?) for review and quarantine, carried out after commit.
+    transfers: Vec<Transfer>,
+    reserved: HashSet<PathBuf>,
+}
+
+struct Transfer {
+    src: PathBuf,
+    dest: PathBuf,
+    consume: bool,
+    /// Extra files written beside the destination (reason, template).
+    notes: Vec<(PathBuf, String)>,
+    /// A dropped sidecar travelling with the file.
+    sidecar: Option<(PathBuf, PathBuf)>,
+}
+
+/// Counts by outcome, for summaries.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Summary {
+    pub archived: usize,
+    pub duplicate: usize,
+    pub review: usize,
+    pub refused: usize,
+    pub deferred: usize,
+    pub vanished: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, r: &Receipt) {
+        match r.outcome {
+            Outcome::Archived => self.archived += 1,
+            Outcome::Duplicate => self.duplicate += 1,
+            Outcome::Review => self.review += 1,
+            Outcome::Refused => self.refused += 1,
+            Outcome::Deferred => self.deferred += 1,
+            Outcome::Vanished => self.vanished += 1,
+        }
+    }
+    pub fn total(&self) -> usize {
+        self.archived + self.duplicate + self.review + self.refused + self.deferred + self.vanished
+    }
+}
+
+pub struct Ingestor<'a> {
+    pub archive: &'a Archive,
+    catalogue: HashMap<String, DocLoc>,
+    boxes: HashMap<String, ArchiveBox>,
+    audit: AuditLog,
+    receipts: ReceiptLog,
+    classifier: Classifier,
+    limits: PdfLimits,
+    index: Box<dyn IndexSink + 'a>,
+    pending_path: PathBuf,
+    pending: Option<File>,
+}
+
+impl<'a> Ingestor<'a> {
+    /// Opens the pipeline on an archive whose writer lock the caller holds, and recovers
+    /// whatever a crash left half done.
+    pub fn open(archive: &'a Archive, index: Box<dyn IndexSink + 'a>) -> Result<Ingestor<'a>> {
+        for d in [&archive.inbox, &archive.boxes, &archive.review, &archive.quarantine, &archive.journal] {
+            fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+        }
+        let audit = AuditLog::open(&archive.journal).with_context(|| format!("cannot open the audit log in {}", archive.journal.display()))?;
+        let receipts = ReceiptLog::open(&archive.journal).with_context(|| format!("cannot open the receipts in {}", archive.journal.display()))?;
+        let classifier = Classifier::new(&archive.config.classify, &archive.nomenclature).context("a classification regex in the config is invalid")?;
+        let mut ing = Ingestor {
+            archive,
+            catalogue: HashMap::new(),
+            boxes: HashMap::new(),
+            audit,
+            receipts,
+            classifier,
+            limits: archive.config.limits_pdf(),
+            index,
+            pending_path: archive.journal.join("pending.jsonl"),
+            pending: None,
+        };
+        ing.recover()?;
+        ing.catalogue = archive.catalogue()?;
+        Ok(ing)
+    }
+
+    pub fn catalogue_len(&self) -> usize {
+        self.catalogue.len()
+    }
+
+    /// Finishes placements a crash interrupted: a scan whose copy and sidecar are whole is
+    /// committed; anything partial is removed (its source is still where it was, because
+    /// sources are only removed after a commit). Also removes leftover temp files.
+    fn recover(&mut self) -> Result<()> {
+        let a = self.archive;
+        let mut cleaned = 0;
+        for d in [&a.boxes, &a.review, &a.quarantine, &a.journal] {
+            cleaned += fsutil::clean_temp_files(d);
+        }
+        if cleaned > 0 {
+            tracing::warn!("removed {cleaned} temporary file(s) left by an interrupted run");
+        }
+        let intents = read_intents(&self.pending_path)?;
+        if intents.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!("completing {} placement(s) interrupted by a crash", intents.len());
+        let audited = archived_ids(&a.journal)?;
+        let mut events = Vec::new();
+        let mut touched = BTreeSet::new();
+        for it in intents {
+            let b = self.box_for(it.year, &it.group)?;
+            let dir = b.dir.clone();
+            let scan = dir.join(&it.file);
+            let side = dir.join(archive::sidecar_of(&it.file));
+            let txt = dir.join(archive::text_of(&it.file));
+            if b.manifest.contains_key(&it.file) {
+                if !audited.contains(&it.id) {
+                    events.push(Event::new("archived").id(&it.id).path(format!("{}/{}", it.box_rel, it.file)).details(json!({"recovered": true})));
+                }
+                continue;
+            }
+            let whole = fsutil::sha256_file(&scan).ok().map(|(h, _)| h) == Some(it.id.clone())
+                && fs::read_to_string(&side).ok().and_then(|t| DocumentMeta::from_toml(&t).ok()).is_some_and(|m| m.id == it.id);
+            if whole {
+                let meta = fs::read_to_string(&side).ok().and_then(|t| DocumentMeta::from_toml(&t).ok());
+                let b = self.boxes.get_mut(&it.box_rel).context("box vanished from the cache")?;
+                for p in [&scan, &side, &txt] {
+                    if let (Ok((h, n)), Ok(rel)) = (fsutil::sha256_file(p), p.strip_prefix(&dir)) {
+                        b.manifest.insert(rel.to_string_lossy().replace('\\', "/"), Entry { sha256: h, size: n });
+                    }
+                }
+                if let Some(m) = meta {
+                    b.label.add(&m);
+                }
+                touched.insert(it.box_rel.clone());
+                events.push(Event::new("archived").id(&it.id).path(format!("{}/{}", it.box_rel, it.file)).details(json!({"recovered": true})));
+            } else {
+                for p in [&scan, &side, &txt] {
+                    let _ = fs::remove_file(p);
+                }
+                events.push(Event::new("placement-rolled-back").id(&it.id).path(format!("{}/{}", it.box_rel, it.file)).details(
+                    json!({"reason": "interrupted before the copy was complete; the source was not removed and will be ingested again"}),
+                ));
+            }
+        }
+        self.write_boxes(&touched)?;
+        self.audit.append(events)?;
+        self.clear_intents()?;
+        Ok(())
+    }
+
+    fn box_for(&mut self, year: i32, group: &str) -> Result<&mut ArchiveBox> {
+        let a = self.archive;
+        let key = a.rel(&a.boxes.join(year.to_string()).join(group));
+        if !self.boxes.contains_key(&key) {
+            let b = ArchiveBox::open(&a.boxes, &a.root, year, group).with_context(|| format!("cannot open box {key}"))?;
+            self.boxes.insert(key.clone(), b);
+        }
+        self.boxes.get_mut(&key).context("box cache")
+    }
+
+    fn write_boxes(&mut self, touched: &BTreeSet<String>) -> Result<()> {
+        if touched.is_empty() {
+            return Ok(());
+        }
+        // Scans were fsynced one by one; one syncfs makes their sidecars durable before
+        // the manifests that name them, and one more makes the manifests durable.
+        fsutil::syncfs(&self.archive.boxes).context("cannot flush the archive to disk")?;
+        for key in touched {
+            if let Some(b) = self.boxes.get(key) {
+                b.write_tag_files(&self.archive.nomenclature.organisation, false).with_context(|| format!("cannot write the manifests of box {key}"))?;
+            }
+        }
+        fsutil::syncfs(&self.archive.boxes).context("cannot flush the archive to disk")?;
+        Ok(())
+    }
+
+    fn intent(&mut self, it: &Intent) -> Result<()> {
+        if self.pending.is_none() {
+            self.pending = Some(OpenOptions::new().create(true).append(true).open(&self.pending_path).with_context(|| format!("cannot open {}", self.pending_path.display()))?);
+        }
+        let mut line = serde_json::to_vec(it)?;
+        line.push(b'\n');
+        if let Some(f) = self.pending.as_mut() {
+            f.write_all(&line).with_context(|| format!("cannot write {}", self.pending_path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn clear_intents(&mut self) -> Result<()> {
+        self.pending = None;
+        match fs::remove_file(&self.pending_path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot remove {}", self.pending_path.display())),
+        }
+    }
+
+    /// Runs a batch through the pipeline and returns one receipt per input.
+    pub fn process_batch(&mut self, inputs: Vec<Input>) -> Result<Vec<Receipt>> {
+        let prepared: Vec<Prepared> = {
+            let (classifier, limits, archive) = (&self.classifier, &self.limits, self.archive);
+            inputs.into_par_iter().map(|i| prepare(i, classifier, limits, archive)).collect()
+        };
+        let mut batch = Batch::default();
+        for p in prepared {
+            self.place(p, &mut batch);
+        }
+        self.commit(batch)
+    }
+
+    fn place(&mut self, p: Prepared, batch: &mut Batch) {
+        match p {
+            Prepared::Ready(r) => {
+                if let Err(e) = self.place_ready(&r, batch) {
+                    let reason = format!("could not be archived: {e:#}; it stays in place and will be retried");
+                    tracing::warn!("{}: {reason}", r.input.display);
+                    batch.receipts.push(receipt(&r.input, Some(r.size), Some(&r.sha), Outcome::Deferred, &reason, None, None));
+                }
+            }
+            Prepared::Review { input, sha, size, reasons, found, pages } => self.plan_review(input, sha, size, reasons, *found, pages, batch),
+            Prepared::Refuse { input, sha, size, code, reason, special } => self.plan_refuse(input, sha, size, code, &reason, special, batch),
+            Prepared::Defer { input, reason } => {
+                batch.receipts.push(receipt(&input, None, None, Outcome::Deferred, &reason, None, None));
+            }
+            Prepared::Vanished { input } => {
+                batch.receipts.push(receipt(&input, None, None, Outcome::Vanished, "the file disappeared before it could be read", None, None));
+            }
+        }
+    }
+
+    fn place_ready(&mut self, r: &Ready, batch: &mut Batch) -> Result<()> {
+        let a = self.archive;
+        if let Some(loc) = self.catalogue.get(&r.sha).cloned() {
+            let existing = a.read_meta(&loc).ok();
+            let dest = format!("{}/{}", loc.box_rel, loc.file);
+            let same_source = existing.as_ref().is_some_and(|m| m.source_path == r.input.display && m.source_name == r.input.name());
+            if same_source {
+                // A restart after a crash between commit and removing the source.
+                batch.receipts.push(receipt(&r.input, Some(r.size), Some(&r.sha), Outcome::Archived, "already archived by a run that was interrupted before it removed the source", Some(dest), Some(&r.sha)));
+                if r.input.consume {
+                    batch.remove.push(r.input.path.clone());
+                    batch.remove.push(r.input.dropped_sidecar());
+                }
+                return Ok(());
+            }
+            let reason = format!("duplicate of document {} archived at {dest}", &r.sha[..12]);
+            self.plan_transfer(&r.input, Some(r.size), Some(&r.sha), Outcome::Duplicate, "duplicate", &reason, a.quarantine.join("duplicates"), batch, None);
+            return Ok(());
+        }
+        let (year, group, kind) = match (r.found.year, r.found.kind.as_deref()) {
+            (Some(y), Some(k)) => (y, r.found.group.clone().unwrap_or_else(|| a.config.boxes.default_group.clone()), k.to_string()),
+            _ => anyhow::bail!("classification incomplete"),
+        };
+        let kind_def = a.nomenclature.kind(&kind).with_context(|| format!("kind {kind} is not in the nomenclature"))?.clone();
+        let max = a.config.boxes.max_name_bytes;
+        let group = naming::sanitize_component(&group, max);
+        let box_rel = a.rel(&a.boxes.join(year.to_string()).join(&group));
+        let b = self.box_for(year, &group)?;
+        let kind_dir = b.ensure_dirs(&kind).with_context(|| format!("cannot create the folder for {kind} in box {box_rel}"))?;
+        let box_dir = b.dir.clone();
+        let file_name = choose_name(&kind_dir, &r.input.name(), r.found.date, r.found.number.as_deref(), &r.sha, max);
+        let file_rel = format!("data/{kind}/{file_name}");
+        self.intent(&Intent { id: r.sha.clone(), box_rel: box_rel.clone(), year, group: group.clone(), file: file_rel.clone() })?;
+
+        let dest = box_dir.join(&file_rel);
+        copy_verified(&r.input.path, &dest, &r.sha).with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?;
+
+        let org_source = a.nomenclature.organisation.source_of_acquisition;
+        let pdf_facts = PdfFacts {
+            version: r.info.version.clone(),
+            producer: r.info.info.get("Producer").cloned(),
+            creator: r.info.info.get("Creator").cloned(),
+            text_layer: r.info.text_layer.clone(),
+            repaired: r.info.repaired,
+            encrypted: r.info.encrypted,
+            active_content: r.info.active_content,
+            warnings: r.info.warnings.clone(),
+        };
+        let has_text = !r.text.trim().is_empty();
+        let meta = DocumentMeta {
+            id: r.sha.clone(),
+            kind: kind.clone(),
+            kind_name: kind_def.name.clone(),
+            year,
+            group: r.found.group.as_ref().map(|_| group.clone()),
+            date: r.found.date,
+            number: r.found.number.clone(),
+            title: r.found.title.clone().or_else(|| Some(default_title(&kind_def.name, r.found.number.as_deref(), r.found.date))),
+            programme: r.found.programme.clone(),
+            learners: r.found.learners.clone(),
+            pages: r.info.pages,
+            size: r.size,
+            box_path: box_rel.clone(),
+            file: file_rel.clone(),
+            text_file: has_text.then(|| archive::text_of(&file_rel)),
+            source_name: r.input.name(),
+            source_path: r.input.display.clone(),
+            ingested_at: Utc::now(),
+            case: CaseRef {
+                index: kind_def.case_index.clone(),
+                title: kind_def.case_title.clone(),
+                period: kind_def.period.russian(org_source),
+                basis: kind_def.basis.clone(),
+                epk: kind_def.epk,
+            },
+            pdf: pdf_facts,
+            provenance: r.found.provenance.clone(),
+            events: r.found.events.clone(),
+            status: "active".into(),
+        };
+        let side_rel = archive::sidecar_of(&file_rel);
+        let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
+        fsutil::write_atomic(&box_dir.join(&side_rel), side_text.as_bytes(), false).with_context(|| format!("cannot write the sidecar {side_rel}"))?;
+        let b = self.boxes.get_mut(&box_rel).context("box cache")?;
+        b.manifest.insert(file_rel.clone(), Entry { sha256: r.sha.clone(), size: r.size });
+        b.manifest.insert(side_rel.clone(), Entry { sha256: fsutil::sha256_hex(side_text.as_bytes()), size: side_text.len() as u64 });
+        if has_text {
+            let txt_rel = archive::text_of(&file_rel);
+            fsutil::write_atomic(&box_dir.join(&txt_rel), r.text.as_bytes(), false).with_context(|| format!("cannot write the text {txt_rel}"))?;
+            b.manifest.insert(txt_rel, Entry { sha256: fsutil::sha256_hex(r.text.as_bytes()), size: r.text.len() as u64 });
+        }
+        b.label.add(&meta);
+        batch.touched.insert(box_rel.clone());
+        self.catalogue.insert(r.sha.clone(), DocLoc { box_rel: box_rel.clone(), file: file_rel.clone() });
+        let dest_rel = format!("{box_rel}/{file_rel}");
+        batch.events.push(Event::new("archived").id(&r.sha).path(dest_rel.clone()).details(json!({
+            "source": r.input.display, "kind": kind, "year": year, "group": meta.group, "case_index": meta.case.index,
+            "pages": meta.pages, "size": meta.size, "text_layer": meta.pdf.text_layer, "repaired": meta.pdf.repaired,
+        })));
+        let reason = match r.info.text_layer {
+            TextLayer::Present => "archived".to_string(),
+            TextLayer::None => "archived (image-only: no text layer, needs OCR)".to_string(),
+            TextLayer::Garbage => "archived (text layer unusable: needs OCR)".to_string(),
+        };
+        batch.receipts.push(receipt(&r.input, Some(r.size), Some(&r.sha), Outcome::Archived, &reason, Some(dest_rel), Some(&r.sha)));
+        batch.indexed.push((meta, r.text.clone()));
+        if r.input.consume {
+            batch.remove.push(r.input.path.clone());
+            batch.remove.push(r.input.dropped_sidecar());
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_review(&mut self, input: Input, sha: String, size: u64, reasons: Vec<String>, found: Classified, pages: u32, batch: &mut Batch) {
+        let reason = reasons.join("; ");
+        let template = review_template(&input, &found, &reasons, &self.archive.nomenclature.kind_ids(), pages);
+        let review = self.archive.review.clone();
+        self.plan_transfer(&input, Some(size), Some(&sha), Outcome::Review, "review", &reason, review, batch, Some(template));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_refuse(&mut self, input: Input, sha: Option<String>, size: Option<u64>, code: &str, reason: &str, special: bool, batch: &mut Batch) {
+        let dir = self.archive.quarantine.join(Utc::now().format("%Y-%m-%d").to_string());
+        if special && !input.consume {
+            // `ingest` never copies links or devices: the receipt is the record.
+            batch.receipts.push(receipt(&input, size, sha.as_deref(), Outcome::Refused, reason, None, None));
+            batch.events.push(Event::new("refused").path(input.display.clone()).details(json!({"code": code, "reason": reason})));
+            return;
+        }
+        self.plan_transfer(&input, size, sha.as_deref(), Outcome::Refused, code, reason, dir, batch, None);
+    }
+
+    /// Decides where a refused, duplicate or review file goes; it is moved (or copied, for
+    /// `ingest` without `--move`) after the receipts are durable.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_transfer(&mut self, input: &Input, size: Option<u64>, sha: Option<&str>, outcome: Outcome, code: &str, reason: &str, dir: PathBuf, batch: &mut Batch, template: Option<String>) {
+        let max = self.archive.config.boxes.max_name_bytes;
+        let name = naming::sanitize_file_name(&input.name(), max);
+        let mut dest = fsutil::unique_path(&dir, &name);
+        let mut n = 2;
+        while batch.reserved.contains(&dest) {
+            dest = fsutil::unique_path(&dir, &format!("{n}-{name}"));
+            n += 1;
+        }
+        batch.reserved.insert(dest.clone());
+        let dest_name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut notes = vec![(
+            dir.join(format!("{dest_name}.reason.txt")),
+            format!(
+                "file: {}\nsha256: {}\nsize: {}\noutcome: {}\nreason: {reason}\ntime: {}\n{}",
+                input.display,
+                sha.unwrap_or("-"),
+                size.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                outcome.as_str(),
+                Utc::now().to_rfc3339(),
+                match outcome {
+                    Outcome::Review => "what to do: fill in the template beside this file and drop both files back into the inbox.\n",
+                    Outcome::Duplicate => "what to do: nothing; the document is already archived. Delete this copy when you are satisfied.\n",
+                    _ => "what to do: fix the scan (re-scan, remove the password, save as PDF) and drop it into the inbox again.\n",
+                }
+            ),
+        )];
+        if let Some(t) = template {
+            notes.push((dir.join(format!("{dest_name}.toml")), t));
+        }
+        let side = input.dropped_sidecar();
+        let sidecar = (fs::symlink_metadata(&side).map(|m| m.is_file()).unwrap_or(false) && outcome != Outcome::Review).then(|| (side, dir.join(format!("{dest_name}.dropped.toml"))));
+        let dest_rel = self.archive.rel(&dest);
+        let action = match outcome {
+            Outcome::Review => "moved-to-review",
+            Outcome::Duplicate => "duplicate",
+            _ => "quarantined",
+        };
+        let mut ev = Event::new(action).path(input.display.clone()).details(json!({"code": code, "reason": reason, "destination": dest_rel}));
+        if let Some(s) = sha {
+            ev = ev.id(s);
+        }
+        batch.events.push(ev);
+        batch.receipts.push(receipt(input, size, sha, outcome, reason, Some(dest_rel), None));
+        if outcome == Outcome::Review && input.consume {
+            batch.remove.push(input.dropped_sidecar());
+        }
+        batch.transfers.push(Transfer { src: input.path.clone(), dest, consume: input.consume, notes, sidecar });
+    }
+
+    fn commit(&mut self, batch: Batch) -> Result<Vec<Receipt>> {
+        self.write_boxes(&batch.touched)?;
+        self.audit.append(batch.events).context("cannot append to the audit log")?;
+        self.receipts.append(&batch.receipts).context("cannot append to the receipts")?;
+        self.clear_intents()?;
+        if !batch.indexed.is_empty() {
+            let res = batch.indexed.iter().try_for_each(|(m, t)| self.index.add(m, t)).and_then(|_| self.index.commit());
+            if let Err(e) = res {
+                // The index is derived: `archivist reindex` rebuilds it from the boxes.
+                tracing::error!("the search index could not be updated ({e:#}); run `archivist reindex`");
+            }
+        }
+        for t in &batch.transfers {
+            if let Err(e) = carry_out(t) {
+                tracing::error!("{}: could not be moved to {}: {e}; it stays where it is", t.src.display(), t.dest.display());
+            }
+        }
+        let mut dirs = BTreeSet::new();
+        for p in &batch.remove {
+            match fs::remove_file(p) {
+                Ok(()) => {
+                    if let Some(d) = p.parent() {
+                        dirs.insert(d.to_path_buf());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!("{}: archived, but the source could not be removed: {e}", p.display()),
+            }
+        }
+        for d in dirs {
+            let _ = fsutil::fsync_dir(&d);
+        }
+        Ok(batch.receipts)
+    }
+}
+
+fn carry_out(t: &Transfer) -> io::Result<()> {
+    if let Some(parent) = t.dest.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    for (p, text) in &t.notes {
+        fsutil::write_atomic(p, text.as_bytes(), true)?;
+    }
+    if t.consume {
+        fsutil::move_file(&t.src, &t.dest)?;
+        if let Some((s, d)) = &t.sidecar {
+            fsutil::move_file(s, d)?;
+        }
+    } else {
+        let meta = fs::symlink_metadata(&t.src)?;
+        if meta.is_file() {
+            let bytes = fs::read(&t.src)?;
+            fsutil::write_new_atomic(&t.dest, &bytes)?;
+        }
+    }
+    Ok(())
+}
+
+fn receipt(input: &Input, size: Option<u64>, sha: Option<&str>, outcome: Outcome, reason: &str, dest: Option<String>, id: Option<&str>) -> Receipt {
+    Receipt {
+        time: Utc::now(),
+        path: input.display.clone(),
+        size,
+        sha256: sha.map(str::to_string),
+        outcome,
+        reason: reason.to_string(),
+        destination: dest,
+        id: id.map(str::to_string),
+    }
+}
+
+fn refuse(input: Input, sha: Option<String>, size: Option<u64>, code: &'static str, reason: String) -> Prepared {
+    Prepared::Refuse { input, sha, size, code, reason, special: false }
+}
+
+/// Everything that can be done without touching the archive: runs in parallel.
+fn prepare(input: Input, classifier: &Classifier, limits: &PdfLimits, archive: &Archive) -> Prepared {
+    let meta = match fs::symlink_metadata(&input.path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Prepared::Vanished { input },
+        Err(e) => return Prepared::Defer { input, reason: format!("cannot read the file's attributes: {e}") },
+    };
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if ft.is_symlink() {
+            "a symbolic link (links are never followed)"
+        } else if ft.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if ft.is_socket() {
+            "a socket"
+        } else if ft.is_block_device() || ft.is_char_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        return Prepared::Refuse { input, sha: None, size: None, code: "not-a-file", reason: format!("not a regular file: {what}"), special: true };
+    }
+    let size = meta.len();
+    if size == 0 {
+        return refuse(input, None, Some(0), "empty", "empty file (0 bytes)".into());
+    }
+    if size > limits.max_bytes {
+        return refuse(input, None, Some(size), "over-limit", format!("over the size limit ({size} bytes > {} bytes; see limits.max_file_mb)", limits.max_bytes));
+    }
+    let bytes = match read_regular(&input.path, limits.max_bytes) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Prepared::Vanished { input },
+        Err(e) => return Prepared::Defer { input, reason: format!("cannot read the file: {e}") },
+    };
+    let size = bytes.len() as u64;
+    let sha = fsutil::sha256_hex(&bytes);
+    if let Some(kind) = sniff_other_format(&bytes) {
+        return refuse(input, Some(sha), Some(size), "not-pdf", format!("not a PDF: {kind} (scan to PDF, or see the OCR/images issue)"));
+    }
+    let info = match pdf::inspect(&bytes, limits) {
+        Ok(i) => i,
+        Err(r) => {
+            let code = r.code();
+            return refuse(input, Some(sha), Some(size), code, r.to_string());
+        }
+    };
+    drop(bytes);
+
+    // A dropped sidecar (scan.pdf.toml) says what the scan is.
+    let side_path = input.dropped_sidecar();
+    let sidecar = match fs::symlink_metadata(&side_path) {
+        Ok(m) if m.is_file() => match fs::read_to_string(&side_path).map_err(|e| e.to_string()).and_then(|t| DropSidecar::parse(&t)) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let found = Classified::default();
+                let reasons = vec![format!("its sidecar {} could not be read: {e}", side_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())];
+                return Prepared::Review { input, sha, size, reasons, found: Box::new(found), pages: info.pages };
+            }
+        },
+        _ => None,
+    };
+    let max = archive.config.boxes.max_name_bytes;
+    if let Some(s) = &sidecar {
+        if let Some(g) = &s.group {
+            if !naming::is_safe_component(g, max) {
+                return refuse(input, Some(sha), Some(size), "bad-sidecar", format!("the sidecar's group \"{}\" is not a plain folder name (it contains '/', '\\', '..' or control characters)", g.escape_debug()));
+            }
+        }
+    }
+    let text = match info.text_layer {
+        TextLayer::Garbage => String::new(),
+        _ => info.page_text.join("\n\u{c}\n"),
+    };
+    let name = input.name();
+    let found = classifier.classify(&Evidence { sidecar: sidecar.as_ref(), folders: &input.folders, file_name: &name, info: &info.info, text: &text });
+    let mut reasons = found.review_reasons();
+    if let Some(k) = &found.kind {
+        if !classifier.is_kind(k) {
+            reasons.push(format!("kind \"{k}\" is not in the nomenclature (allowed: {})", archive.nomenclature.kind_ids().join(", ")));
+        }
+    }
+    if let Some(g) = &found.group {
+        if !naming::is_safe_component(g, max) {
+            reasons.push(format!("the group \"{}\" is not a plain folder name", g.escape_debug()));
+        }
+    }
+    if !reasons.is_empty() {
+        return Prepared::Review { input, sha, size, reasons, found: Box::new(found), pages: info.pages };
+    }
+    let text = info.page_text.join("\n\u{c}\n");
+    Prepared::Ready(Box::new(Ready { input, sha, size, info, found, text }))
+}
+
+/// Reads a regular file without following links and without blocking on a FIFO swapped
+/// in after the type check.
+fn read_regular(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    let mut buf = Vec::new();
+    f.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(io::Error::other("the file grew past the size limit while being read"));
+    }
+    Ok(buf)
+}
+
+/// Names common non-PDF formats, for a clearer refusal.
+fn sniff_other_format(b: &[u8]) -> Option<&'static str> {
+    let head = &b[..b.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return None;
+    }
+    Some(if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "JPEG image"
+    } else if b.starts_with(b"\x89PNG") {
+        "PNG image"
+    } else if b.starts_with(b"II*\0") || b.starts_with(b"MM\0*") {
+        "TIFF image"
+    } else if b.starts_with(b"BM") {
+        "BMP image (unsupported format)"
+    } else if b.starts_with(b"PK\x03\x04") {
+        "a ZIP container (e.g. DOCX/XLSX)"
+    } else if b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        "an old Microsoft Office document"
+    } else {
+        "no %PDF- header in the first 1024 bytes"
+    })
+}
+
+/// Streams the source into a temp file in the box while hashing it, checks the hash
+/// against the one the file was validated with, fsyncs, and renames into place.
+fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = dest.parent().context("destination has no folder")?;
+    let mut input = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(src)?;
+    let mut tmp = tempfile::Builder::new().prefix(fsutil::TMP_PREFIX).tempfile_in(dir)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        tmp.write_all(&buf[..n])?;
+    }
+    if hex::encode(h.finalize()) != sha {
+        anyhow::bail!("the file changed while it was being archived");
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(dest).map_err(|e| e.error)?;
+    fsutil::fsync_dir(dir)?;
+    Ok(())
+}
+
+/// `2024-03-15_45-у_scan_0001.pdf`; a taken name gets the id's first 8 characters.
+fn choose_name(dir: &Path, source: &str, date: Option<chrono::NaiveDate>, number: Option<&str>, sha: &str, max: usize) -> String {
+    let stem = source.rsplit_once('.').map(|(s, _)| s).unwrap_or(source);
+    let mut base = String::new();
+    if let Some(d) = date {
+        base.push_str(&d.format("%Y-%m-%d_").to_string());
+    }
+    if let Some(n) = number {
+        base.push_str(n);
+        base.push('_');
+    }
+    base.push_str(stem);
+    let base = naming::sanitize_component(&base, max.saturating_sub(14));
+    let first = format!("{base}.pdf");
+    let taken = |n: &str| {
+        let p = dir.join(n);
+        fs::symlink_metadata(&p).is_ok() || fs::symlink_metadata(dir.join(archive::sidecar_of(n))).is_ok()
+    };
+    if !taken(&first) {
+        return first;
+    }
+    format!("{base}-{}.pdf", &sha[..8])
+}
+
+fn default_title(kind_name: &str, number: Option<&str>, date: Option<chrono::NaiveDate>) -> String {
+    let mut t = kind_name.to_string();
+    if let Some(n) = number {
+        t.push_str(&format!(" № {n}"));
+    }
+    if let Some(d) = date {
+        t.push_str(&format!(" от {}", d.format("%d.%m.%Y")));
+    }
+    t
+}
+
+/// A sidecar template for a scan in review: what was found is filled in, what is missing
+/// is marked, and the allowed kinds are listed.
+fn review_template(input: &Input, f: &Classified, reasons: &[String], kinds: &[&str], pages: u32) -> String {
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut t = String::new();
+    t.push_str(&format!("# Metadata for {} ({pages} page(s)).\n", input.name()));
+    t.push_str("# It needs a person because:\n");
+    for r in reasons {
+        t.push_str(&format!("#   - {r}\n"));
+    }
+    t.push_str("# Fill in what is missing, then drop the scan and this file (named <scan>.toml,\n");
+    t.push_str("# e.g. scan.pdf.toml) together into the inbox.\n\n");
+    t.push_str(&format!("# one of: {}\n", kinds.join(", ")));
+    match &f.kind {
+        Some(k) => t.push_str(&format!("kind = {}\n", q(k))),
+        None => t.push_str("kind = \"\"            # REQUIRED\n"),
+    }
+    match f.date {
+        Some(d) => t.push_str(&format!("date = {}\n", d.format("%Y-%m-%d"))),
+        None => t.push_str("# date = 2024-03-15   # REQUIRED unless year is given\n"),
+    }
+    match (f.year, f.date) {
+        (Some(y), None) => t.push_str(&format!("year = {y}\n")),
+        (None, None) => t.push_str("# year = 2024\n"),
+        _ => {}
+    }
+    match &f.group {
+        Some(g) => t.push_str(&format!("group = {}\n", q(g))),
+        None => t.push_str("# group = \"ПК-2024-017\"\n"),
+    }
+    match &f.number {
+        Some(n) => t.push_str(&format!("number = {}\n", q(n))),
+        None => t.push_str("# number = \"45-у\"\n"),
+    }
+    if let Some(p) = &f.programme {
+        t.push_str(&format!("programme = {}\n", q(p)));
+    }
+    if let Some(ti) = &f.title {
+        t.push_str(&format!("title = {}\n", q(ti)));
+    }
+    let learners: Vec<String> = f.learners.iter().map(|l| q(l)).collect();
+    t.push_str(&format!("learners = [{}]\n", learners.join(", ")));
+    t
+}
+
+fn read_intents(path: &Path) -> Result<Vec<Intent>> {
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    // A line cut by the crash is ignored: its placement had not started.
+    Ok(BufReader::new(f).lines().map_while(Result::ok).filter_map(|l| serde_json::from_str(&l).ok()).collect())
+}
+
+fn archived_ids(journal: &Path) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    let f = match File::open(journal.join("audit.jsonl")) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e.into()),
+    };
+    for line in BufReader::new(f).lines().map_while(Result::ok) {
+        if let Ok(r) = serde_json::from_str::<crate::audit::AuditRecord>(&line) {
+            if r.action == "archived" {
+                if let Some(id) = r.id {
+                    out.insert(id);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
