@@ -35,7 +35,16 @@ fn floor(files: &[std::path::PathBuf], dest: &std::path::Path) -> (Duration, u64
 
 fn ingest(src: &std::path::Path, root: &std::path::Path) -> ChildRun {
     let _ = fs::remove_dir_all(root);
-    let run = run_measured(Command::new(bin()).arg("--root").arg(root).arg("--quiet").arg("--json").arg("ingest").arg(src).stdout(Stdio::null()));
+    let run = run_measured(
+        Command::new(bin())
+            .arg("--root")
+            .arg(root)
+            .arg("--quiet")
+            .arg("--json")
+            .arg("ingest")
+            .arg(src)
+            .stdout(Stdio::null()),
+    );
     assert_eq!(run.status, 0, "ingest failed");
     run
 }
@@ -44,7 +53,10 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n: usize = std::env::var("BENCH_DOCS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let n: usize = std::env::var("BENCH_DOCS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
     let work = data_dir().join("ingest-run");
     let big = scans(n);
     let small = scans(n / 4);
@@ -57,21 +69,72 @@ fn main() {
     let small_run = ingest(&small, &work.join("archive-small"));
 
     // Idle watcher: start on the archive just built, let it settle, read its resident size.
-    let mut w = Command::new(bin()).arg("--root").arg(work.join("archive")).arg("--quiet").arg("watch").stdout(Stdio::null()).spawn().unwrap();
+    let mut w = Command::new(bin())
+        .arg("--root")
+        .arg(work.join("archive"))
+        .arg("--quiet")
+        .arg("watch")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_secs(3));
     let status = fs::read_to_string(format!("/proc/{}/status", w.id())).unwrap_or_default();
-    let rss = |k: &str| status.lines().find(|l| l.starts_with(k)).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0)).unwrap_or(0);
+    let rss = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0)
+    };
     let (idle_rss, idle_hwm) = (rss("VmRSS:"), rss("VmHWM:"));
     unsafe { libc::kill(w.id() as i32, libc::SIGINT) };
     let _ = w.wait();
 
     let secs = |d: Duration| d.as_secs_f64();
-    println!("\ningest benchmark: {n} generated scans, {:.1} MB, {:.0} KB/scan on average", mb(total), total as f64 / n as f64 / 1e3);
-    println!("{:<44} {:>10} {:>10} {:>12}", "", "docs/s", "MB/s", "peak RSS");
-    println!("{:<44} {:>10.0} {:>10.1} {:>12}", "floor: read+SHA-256+copy+fsync+rename", n as f64 / secs(floor_t), mb(total) / secs(floor_t), "-");
-    println!("{:<44} {:>10.0} {:>10.1} {:>9} MB", "archivist ingest (validate, classify, bag)", n as f64 / secs(run.wall), mb(total) / secs(run.wall), run.max_rss_kb / 1024);
-    println!("{:<44} {:>10.0} {:>10.1} {:>9} MB", format!("archivist ingest, {} scans", n / 4), (n / 4) as f64 / secs(small_run.wall), "", small_run.max_rss_kb / 1024);
-    println!("ratio archivist/floor: {:.2}", secs(floor_t) / secs(run.wall));
-    println!("idle watcher on {n} documents: RSS {} MB (peak {} MB)", idle_rss / 1024, idle_hwm / 1024);
+    println!(
+        "\ningest benchmark: {n} generated scans, {:.1} MB, {:.0} KB/scan on average",
+        mb(total),
+        total as f64 / n as f64 / 1e3
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>12}",
+        "", "docs/s", "MB/s", "peak RSS"
+    );
+    println!(
+        "{:<44} {:>10.0} {:>10.1} {:>12}",
+        "floor: read+SHA-256+copy+fsync+rename",
+        n as f64 / secs(floor_t),
+        mb(total) / secs(floor_t),
+        "-"
+    );
+    println!(
+        "{:<44} {:>10.0} {:>10.1} {:>9} MB",
+        "archivist ingest (validate, classify, bag)",
+        n as f64 / secs(run.wall),
+        mb(total) / secs(run.wall),
+        run.max_rss_kb / 1024
+    );
+    println!(
+        "{:<44} {:>10.0} {:>10.1} {:>9} MB",
+        format!("archivist ingest, {} scans", n / 4),
+        (n / 4) as f64 / secs(small_run.wall),
+        "",
+        small_run.max_rss_kb / 1024
+    );
+    println!(
+        "ratio archivist/floor: {:.2}",
+        secs(floor_t) / secs(run.wall)
+    );
+    println!(
+        "idle watcher on {n} documents: RSS {} MB (peak {} MB)",
+        idle_rss / 1024,
+        idle_hwm / 1024
+    );
     let _ = fs::remove_dir_all(&work);
 }

@@ -68,11 +68,18 @@ impl Archive {
             None => (Config::default(), "embedded defaults".to_string()),
         };
         let p = &config.paths;
-        let nom_path = if p.nomenclature.as_os_str().is_empty() { root.join("nomenclature.toml") } else { config::resolve(root, &p.nomenclature) };
+        let nom_path = if p.nomenclature.as_os_str().is_empty() {
+            root.join("nomenclature.toml")
+        } else {
+            config::resolve(root, &p.nomenclature)
+        };
         let nomenclature = if nom_path.is_file() {
             Nomenclature::load(&nom_path)?
         } else if !p.nomenclature.as_os_str().is_empty() {
-            anyhow::bail!("the nomenclature file {} named in the config does not exist; create it or remove paths.nomenclature", nom_path.display());
+            anyhow::bail!(
+                "the nomenclature file {} named in the config does not exist; create it or remove paths.nomenclature",
+                nom_path.display()
+            );
         } else {
             Nomenclature::embedded()
         };
@@ -94,21 +101,33 @@ impl Archive {
     /// Creates the folders, and a commented `archivist.toml` and `nomenclature.toml` when
     /// absent (so the archive documents its own rules). Returns what was created.
     pub fn init(root: &Path, config_file: Option<&Path>) -> Result<(Archive, Vec<PathBuf>)> {
-        fs::create_dir_all(root).with_context(|| format!("cannot create the archive root {}", root.display()))?;
+        fs::create_dir_all(root)
+            .with_context(|| format!("cannot create the archive root {}", root.display()))?;
         let mut created = Vec::new();
         let cfg = root.join("archivist.toml");
         if config_file.is_none() && !cfg.exists() {
-            crate::fsutil::write_new_atomic(&cfg, config::DEFAULT_CONFIG.as_bytes()).with_context(|| format!("cannot write {}", cfg.display()))?;
+            crate::fsutil::write_new_atomic(&cfg, config::DEFAULT_CONFIG.as_bytes())
+                .with_context(|| format!("cannot write {}", cfg.display()))?;
             created.push(cfg);
         }
         let nom = root.join("nomenclature.toml");
         if !nom.exists() {
-            crate::fsutil::write_new_atomic(&nom, crate::nomenclature::DEFAULT_NOMENCLATURE.as_bytes())
-                .with_context(|| format!("cannot write {}", nom.display()))?;
+            crate::fsutil::write_new_atomic(
+                &nom,
+                crate::nomenclature::DEFAULT_NOMENCLATURE.as_bytes(),
+            )
+            .with_context(|| format!("cannot write {}", nom.display()))?;
             created.push(nom);
         }
         let a = Archive::open(root, config_file)?;
-        for d in [&a.inbox, &a.boxes, &a.review, &a.quarantine, &a.journal, &a.quarantine.join("duplicates")] {
+        for d in [
+            &a.inbox,
+            &a.boxes,
+            &a.review,
+            &a.quarantine,
+            &a.journal,
+            &a.quarantine.join("duplicates"),
+        ] {
             if !d.is_dir() {
                 fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
                 created.push(d.clone());
@@ -122,20 +141,29 @@ impl Archive {
     }
 
     pub fn rel(&self, p: &Path) -> String {
-        p.strip_prefix(&self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+        p.strip_prefix(&self.root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
     }
 
     /// Every box folder: `boxes/<year>/<group>/` holding a bagit.txt.
     pub fn box_dirs(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
-        let Ok(years) = fs::read_dir(&self.boxes) else { return out };
+        let Ok(years) = fs::read_dir(&self.boxes) else {
+            return out;
+        };
         for y in years.flatten() {
             if !y.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                 continue;
             }
-            let Ok(groups) = fs::read_dir(y.path()) else { continue };
+            let Ok(groups) = fs::read_dir(y.path()) else {
+                continue;
+            };
             for g in groups.flatten() {
-                if g.file_type().map(|t| t.is_dir()).unwrap_or(false) && g.path().join("bagit.txt").is_file() {
+                if g.file_type().map(|t| t.is_dir()).unwrap_or(false)
+                    && g.path().join("bagit.txt").is_file()
+                {
                     out.push(g.path());
                 }
             }
@@ -149,10 +177,17 @@ impl Archive {
         let mut cat = HashMap::new();
         for dir in self.box_dirs() {
             let box_rel = self.rel(&dir);
-            let manifest = boxes::read_manifest(&dir).with_context(|| format!("cannot read the manifest of box {}", dir.display()))?;
+            let manifest = boxes::read_manifest(&dir)
+                .with_context(|| format!("cannot read the manifest of box {}", dir.display()))?;
             for (path, sha) in manifest {
                 if path.starts_with("data/") && path.to_ascii_lowercase().ends_with(".pdf") {
-                    cat.insert(sha, DocLoc { box_rel: box_rel.clone(), file: path });
+                    cat.insert(
+                        sha,
+                        DocLoc {
+                            box_rel: box_rel.clone(),
+                            file: path,
+                        },
+                    );
                 }
             }
         }
@@ -161,8 +196,10 @@ impl Archive {
 
     pub fn read_meta(&self, loc: &DocLoc) -> Result<DocumentMeta> {
         let p = self.root.join(&loc.box_rel).join(loc.sidecar());
-        let text = fs::read_to_string(&p).with_context(|| format!("cannot read the sidecar {}", p.display()))?;
-        DocumentMeta::from_toml(&text).with_context(|| format!("the sidecar {} is not valid", p.display()))
+        let text = fs::read_to_string(&p)
+            .with_context(|| format!("cannot read the sidecar {}", p.display()))?;
+        DocumentMeta::from_toml(&text)
+            .with_context(|| format!("the sidecar {} is not valid", p.display()))
     }
 
     /// Finds a document by its id or an unambiguous prefix of at least 6 characters.

@@ -51,7 +51,10 @@ pub struct Event {
 
 impl Event {
     pub fn new(action: &str) -> Event {
-        Event { action: action.into(), ..Default::default() }
+        Event {
+            action: action.into(),
+            ..Default::default()
+        }
     }
     pub fn id(mut self, id: &str) -> Event {
         self.id = Some(id.into());
@@ -93,7 +96,14 @@ impl AuditLog {
             None => (0, GENESIS.to_string()),
         };
         let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        Ok(AuditLog { path, head_path, file, last_seq, last_hash, actor: actor() })
+        Ok(AuditLog {
+            path,
+            head_path,
+            file,
+            last_seq,
+            last_hash,
+            actor: actor(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -131,20 +141,29 @@ impl AuditLog {
         self.file.sync_data()?;
         self.last_seq = seq;
         self.last_hash = prev;
-        let head = serde_json::to_vec(&Head { seq, hash: self.last_hash.clone() }).map_err(io::Error::other)?;
+        let head = serde_json::to_vec(&Head {
+            seq,
+            hash: self.last_hash.clone(),
+        })
+        .map_err(io::Error::other)?;
         fsutil::write_atomic(&self.head_path, &head, true)?;
         Ok(out)
     }
 
     pub fn append_one(&mut self, e: Event) -> io::Result<AuditRecord> {
         let mut v = self.append(vec![e])?;
-        v.pop().ok_or_else(|| io::Error::other("audit append returned no record"))
+        v.pop()
+            .ok_or_else(|| io::Error::other("audit append returned no record"))
     }
 }
 
 fn actor() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    let host = fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default();
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
     if host.is_empty() {
         user
     } else {
@@ -255,7 +274,12 @@ pub fn verify(journal_dir: &Path) -> io::Result<VerifyReport> {
         }
         Err(e) => return Err(e),
     }
-    Ok(VerifyReport { records: n, ok: problems.is_empty(), problems, last_hash: prev })
+    Ok(VerifyReport {
+        records: n,
+        ok: problems.is_empty(),
+        problems,
+        last_hash: prev,
+    })
 }
 
 /// Every record that names document `id`, in order.
@@ -294,7 +318,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut log = AuditLog::open(dir.path()).unwrap();
         for i in 0..5 {
-            log.append_one(Event::new("archived").id(&format!("doc{i}"))).unwrap();
+            log.append_one(Event::new("archived").id(&format!("doc{i}")))
+                .unwrap();
         }
         drop(log);
         assert!(verify(dir.path()).unwrap().ok);

@@ -60,11 +60,17 @@ pub struct ArchiveBox {
 
 /// BagIt percent-encodes CR, LF and '%' in manifest paths.
 fn encode_path(p: &str) -> String {
-    p.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    p.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn decode_path(p: &str) -> String {
-    p.replace("%0D", "\r").replace("%0A", "\n").replace("%0d", "\r").replace("%0a", "\n").replace("%25", "%")
+    p.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%0d", "\r")
+        .replace("%0a", "\n")
+        .replace("%25", "%")
 }
 
 /// Reads `manifest-sha256.txt` (path → sha256).
@@ -91,11 +97,23 @@ impl ArchiveBox {
             .strip_prefix(root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_else(|_| dir.to_string_lossy().into_owned());
-        let mut b = ArchiveBox { dir, rel, year, group: group.to_string(), manifest: BTreeMap::new(), label: Label::default() };
+        let mut b = ArchiveBox {
+            dir,
+            rel,
+            year,
+            group: group.to_string(),
+            manifest: BTreeMap::new(),
+            label: Label::default(),
+        };
         for (path, sha) in read_manifest(&b.dir)? {
-            let size = fs::metadata(b.dir.join(&path)).map(|m| m.len()).unwrap_or(0);
+            let size = fs::metadata(b.dir.join(&path))
+                .map(|m| m.len())
+                .unwrap_or(0);
             if path.ends_with(".toml") {
-                if let Ok(meta) = fs::read_to_string(b.dir.join(&path)).map_err(|_| ()).and_then(|t| DocumentMeta::from_toml(&t).map_err(|_| ())) {
+                if let Ok(meta) = fs::read_to_string(b.dir.join(&path))
+                    .map_err(|_| ())
+                    .and_then(|t| DocumentMeta::from_toml(&t).map_err(|_| ()))
+                {
                     if meta.status == "active" {
                         b.label.add(&meta);
                     }
@@ -121,7 +139,11 @@ impl ArchiveBox {
 
     /// Rewrites bagit.txt (if missing), the payload manifest, bag-info.txt and the tag
     /// manifest, each atomically. `sync` as in [`fsutil::write_atomic`].
-    pub fn write_tag_files(&self, org: &crate::nomenclature::Organisation, sync: bool) -> io::Result<()> {
+    pub fn write_tag_files(
+        &self,
+        org: &crate::nomenclature::Organisation,
+        sync: bool,
+    ) -> io::Result<()> {
         let bagit = self.dir.join("bagit.txt");
         if !bagit.exists() {
             fsutil::write_atomic(&bagit, BAGIT_TXT.as_bytes(), sync)?;
@@ -156,12 +178,20 @@ impl ArchiveBox {
         fsutil::write_atomic(&self.dir.join(TAGMANIFEST), tag.as_bytes(), sync)
     }
 
-    fn bag_info(&self, org: &crate::nomenclature::Organisation, octets: u64, streams: u64) -> String {
+    fn bag_info(
+        &self,
+        org: &crate::nomenclature::Organisation,
+        octets: u64,
+        streams: u64,
+    ) -> String {
         let l = &self.label;
         let mut s = String::new();
         let mut put = |k: &str, v: &str| {
             // Tag values are one line each (RFC 8493 §2.2.2).
-            let v: String = v.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            let v: String = v
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
             s.push_str(&format!("{k}: {v}\n"));
         };
         put("Source-Organization", &org.name);
@@ -169,18 +199,43 @@ impl ArchiveBox {
         put("Box-Year", &self.year.to_string());
         put("Box-Group", &self.group);
         if !l.programmes.is_empty() {
-            put("Box-Programme", &l.programmes.iter().cloned().collect::<Vec<_>>().join("; "));
+            put(
+                "Box-Programme",
+                &l.programmes.iter().cloned().collect::<Vec<_>>().join("; "),
+            );
         }
         put("Document-Count", &l.documents.to_string());
         if let (Some(a), Some(b)) = (l.first, l.last) {
-            put("Date-Range", &format!("{} – {}", a.format("%d.%m.%Y"), b.format("%d.%m.%Y")));
+            put(
+                "Date-Range",
+                &format!("{} – {}", a.format("%d.%m.%Y"), b.format("%d.%m.%Y")),
+            );
         }
         if !l.case_indexes.is_empty() {
-            put("Case-Indexes", &l.case_indexes.iter().cloned().collect::<Vec<_>>().join(", "));
+            put(
+                "Case-Indexes",
+                &l.case_indexes
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
         }
-        put("External-Description", &format!("Короб {} / {}: сканы документов об обучении", self.year, self.group));
-        put("Bagging-Date", &chrono::Local::now().format("%Y-%m-%d").to_string());
-        put("Bag-Software-Agent", concat!("archivist ", env!("CARGO_PKG_VERSION")));
+        put(
+            "External-Description",
+            &format!(
+                "Короб {} / {}: сканы документов об обучении",
+                self.year, self.group
+            ),
+        );
+        put(
+            "Bagging-Date",
+            &chrono::Local::now().format("%Y-%m-%d").to_string(),
+        );
+        put(
+            "Bag-Software-Agent",
+            concat!("archivist ", env!("CARGO_PKG_VERSION")),
+        );
         put("Payload-Oxum", &format!("{octets}.{streams}"));
         s
     }
@@ -192,6 +247,9 @@ mod tests {
 
     #[test]
     fn manifest_paths_round_trip() {
-        assert_eq!(decode_path(&encode_path("data/a%b\nc.pdf")), "data/a%b\nc.pdf");
+        assert_eq!(
+            decode_path(&encode_path("data/a%b\nc.pdf")),
+            "data/a%b\nc.pdf"
+        );
     }
 }

@@ -66,7 +66,18 @@ pub struct Evidence<'a> {
 }
 
 const MONTHS: [&str; 12] = [
-    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря",
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
 ];
 
 impl Classifier {
@@ -76,15 +87,37 @@ impl Classifier {
             folder_patterns: cfg
                 .folder_patterns
                 .iter()
-                .map(|p| p.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect())
+                .map(|p| {
+                    p.split('/')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
                 .collect(),
-            filename_patterns: cfg.filename_patterns.iter().map(|p| Regex::new(p)).collect::<Result<_, _>>()?,
+            filename_patterns: cfg
+                .filename_patterns
+                .iter()
+                .map(|p| Regex::new(p))
+                .collect::<Result<_, _>>()?,
             group_re: Regex::new(&cfg.group_regex)?,
             number_re: Regex::new(&cfg.number_regex)?,
             date_re: Regex::new(&cfg.date_regex)?,
             programme_re: Regex::new(&cfg.programme_regex)?,
-            month_date_re: Regex::new(&format!(r"«?(\d{{1,2}})»?\s+({})\s+(\d{{4}})", MONTHS.join("|")))?,
-            rules: cfg.kind_rules.iter().map(|r| (r.kind.clone(), r.all.iter().map(|s| fold(s)).collect(), r.any.iter().map(|s| fold(s)).collect())).collect(),
+            month_date_re: Regex::new(&format!(
+                r"«?(\d{{1,2}})»?\s+({})\s+(\d{{4}})",
+                MONTHS.join("|")
+            ))?,
+            rules: cfg
+                .kind_rules
+                .iter()
+                .map(|r| {
+                    (
+                        r.kind.clone(),
+                        r.all.iter().map(|s| fold(s)).collect(),
+                        r.any.iter().map(|s| fold(s)).collect(),
+                    )
+                })
+                .collect(),
             staff_markers: cfg.staff_markers.clone(),
         })
     }
@@ -111,7 +144,13 @@ impl Classifier {
             overlay(&mut c, from_info);
         }
         if let Some(t) = ev.info.get("Title").filter(|t| !t.trim().is_empty()) {
-            set(&mut c.title, &mut c.provenance, "title", Some(t.trim().to_string()), "pdf-info");
+            set(
+                &mut c.title,
+                &mut c.provenance,
+                "title",
+                Some(t.trim().to_string()),
+                "pdf-info",
+            );
         }
         overlay(&mut c, self.from_file_name(ev.file_name));
         overlay(&mut c, self.from_folders(ev.folders));
@@ -138,23 +177,57 @@ impl Classifier {
     fn from_text(&self, text: &str, src: &str, c: &mut Classified) {
         let folded = fold(text);
         for (kind, all, any) in &self.rules {
-            if all.iter().all(|w| folded.contains(w.as_str())) && (any.is_empty() || any.iter().any(|w| folded.contains(w.as_str()))) {
-                set(&mut c.kind, &mut c.provenance, "kind", Some(kind.clone()), src);
+            if all.iter().all(|w| folded.contains(w.as_str()))
+                && (any.is_empty() || any.iter().any(|w| folded.contains(w.as_str())))
+            {
+                set(
+                    &mut c.kind,
+                    &mut c.provenance,
+                    "kind",
+                    Some(kind.clone()),
+                    src,
+                );
                 break;
             }
         }
-        if let Some(g) = self.group_re.captures(text).and_then(|m| m.get(1).or_else(|| m.get(0))) {
-            set(&mut c.group, &mut c.provenance, "group", Some(g.as_str().to_string()), src);
+        if let Some(g) = self
+            .group_re
+            .captures(text)
+            .and_then(|m| m.get(1).or_else(|| m.get(0)))
+        {
+            set(
+                &mut c.group,
+                &mut c.provenance,
+                "group",
+                Some(g.as_str().to_string()),
+                src,
+            );
         }
-        if let Some(n) = self.number_re.captures(text).and_then(|m| m.get(1).or_else(|| m.get(0))) {
-            set(&mut c.number, &mut c.provenance, "number", Some(n.as_str().trim().to_string()), src);
+        if let Some(n) = self
+            .number_re
+            .captures(text)
+            .and_then(|m| m.get(1).or_else(|| m.get(0)))
+        {
+            set(
+                &mut c.number,
+                &mut c.provenance,
+                "number",
+                Some(n.as_str().trim().to_string()),
+                src,
+            );
         }
         if let Some(d) = self.find_date(text) {
             set(&mut c.date, &mut c.provenance, "date", Some(d), src);
         }
         if let Some(p) = self.programme_re.captures(text).and_then(|m| m.get(1)) {
             let p = p.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
-            set(&mut c.programme, &mut c.provenance, "programme", Some(p), src);
+            set(
+                &mut c.programme,
+                &mut c.provenance,
+                "programme",
+                Some(p),
+                src,
+            );
         }
         let mut learners: Vec<String> = Vec::new();
         for n in crate::names::find_names(text, &self.staff_markers) {
@@ -194,20 +267,49 @@ impl Classifier {
         let src = "file-name";
         for re in &self.filename_patterns {
             let Some(m) = re.captures(name) else { continue };
-            if let Some(k) = m.name("kind").map(|k| k.as_str()).filter(|k| self.is_kind(k)) {
-                set(&mut c.kind, &mut c.provenance, "kind", Some(k.to_string()), src);
+            if let Some(k) = m
+                .name("kind")
+                .map(|k| k.as_str())
+                .filter(|k| self.is_kind(k))
+            {
+                set(
+                    &mut c.kind,
+                    &mut c.provenance,
+                    "kind",
+                    Some(k.to_string()),
+                    src,
+                );
             }
             if let Some(g) = m.name("group") {
-                set(&mut c.group, &mut c.provenance, "group", Some(g.as_str().to_string()), src);
+                set(
+                    &mut c.group,
+                    &mut c.provenance,
+                    "group",
+                    Some(g.as_str().to_string()),
+                    src,
+                );
             }
-            if let Some(y) = m.name("year").and_then(|y| y.as_str().parse().ok()).filter(|y| plausible_year(*y)) {
+            if let Some(y) = m
+                .name("year")
+                .and_then(|y| y.as_str().parse().ok())
+                .filter(|y| plausible_year(*y))
+            {
                 set(&mut c.year, &mut c.provenance, "year", Some(y), src);
             }
-            if let Some(d) = m.name("date").and_then(|d| NaiveDate::parse_from_str(d.as_str(), "%Y-%m-%d").ok()) {
+            if let Some(d) = m
+                .name("date")
+                .and_then(|d| NaiveDate::parse_from_str(d.as_str(), "%Y-%m-%d").ok())
+            {
                 set(&mut c.date, &mut c.provenance, "date", Some(d), src);
             }
             if let Some(n) = m.name("number") {
-                set(&mut c.number, &mut c.provenance, "number", Some(n.as_str().to_string()), src);
+                set(
+                    &mut c.number,
+                    &mut c.provenance,
+                    "number",
+                    Some(n.as_str().to_string()),
+                    src,
+                );
             }
             break;
         }
@@ -224,11 +326,23 @@ impl Classifier {
             let mut trial = Classified::default();
             let ok = pat.iter().zip(folders).all(|(p, f)| match p.as_str() {
                 "{group}" => {
-                    set(&mut trial.group, &mut trial.provenance, "group", Some(f.clone()), src);
+                    set(
+                        &mut trial.group,
+                        &mut trial.provenance,
+                        "group",
+                        Some(f.clone()),
+                        src,
+                    );
                     true
                 }
                 "{kind}" if self.is_kind(f) => {
-                    set(&mut trial.kind, &mut trial.provenance, "kind", Some(f.clone()), src);
+                    set(
+                        &mut trial.kind,
+                        &mut trial.provenance,
+                        "kind",
+                        Some(f.clone()),
+                        src,
+                    );
                     true
                 }
                 "{year}" => match f.parse::<i32>() {
@@ -253,12 +367,42 @@ fn from_sidecar(s: &DropSidecar) -> Classified {
     let mut c = Classified::default();
     let src = "sidecar";
     set(&mut c.kind, &mut c.provenance, "kind", s.kind.clone(), src);
-    set(&mut c.group, &mut c.provenance, "group", s.group.clone(), src);
+    set(
+        &mut c.group,
+        &mut c.provenance,
+        "group",
+        s.group.clone(),
+        src,
+    );
     set(&mut c.date, &mut c.provenance, "date", s.date, src);
-    set(&mut c.year, &mut c.provenance, "year", s.year.or(s.date.map(|d| chrono::Datelike::year(&d))), src);
-    set(&mut c.number, &mut c.provenance, "number", s.number.clone(), src);
-    set(&mut c.title, &mut c.provenance, "title", s.title.clone(), src);
-    set(&mut c.programme, &mut c.provenance, "programme", s.programme.clone(), src);
+    set(
+        &mut c.year,
+        &mut c.provenance,
+        "year",
+        s.year.or(s.date.map(|d| chrono::Datelike::year(&d))),
+        src,
+    );
+    set(
+        &mut c.number,
+        &mut c.provenance,
+        "number",
+        s.number.clone(),
+        src,
+    );
+    set(
+        &mut c.title,
+        &mut c.provenance,
+        "title",
+        s.title.clone(),
+        src,
+    );
+    set(
+        &mut c.programme,
+        &mut c.provenance,
+        "programme",
+        s.programme.clone(),
+        src,
+    );
     if let Some(l) = &s.learners {
         c.learners = l.clone();
         c.provenance.insert("learners".into(), src.into());
@@ -269,7 +413,13 @@ fn from_sidecar(s: &DropSidecar) -> Classified {
     c
 }
 
-fn set<T>(slot: &mut Option<T>, prov: &mut BTreeMap<String, String>, field: &str, v: Option<T>, src: &str) {
+fn set<T>(
+    slot: &mut Option<T>,
+    prov: &mut BTreeMap<String, String>,
+    field: &str,
+    v: Option<T>,
+    src: &str,
+) {
     if let Some(v) = v {
         *slot = Some(v);
         prov.insert(field.into(), src.into());
@@ -310,7 +460,10 @@ fn plausible_year(y: i32) -> bool {
 
 /// ПК-2024-017 → 2024.
 fn year_in_group(g: &str) -> Option<i32> {
-    g.split(|c: char| !c.is_ascii_digit()).filter(|p| p.len() == 4).filter_map(|p| p.parse().ok()).find(|y| plausible_year(*y))
+    g.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| p.len() == 4)
+        .filter_map(|p| p.parse().ok())
+        .find(|y| plausible_year(*y))
 }
 
 #[cfg(test)]
@@ -325,12 +478,23 @@ mod tests {
     fn run(text: &str, folders: &[&str], name: &str, sidecar: Option<&DropSidecar>) -> Classified {
         let folders: Vec<String> = folders.iter().map(|s| s.to_string()).collect();
         let info = BTreeMap::new();
-        cl().classify(&Evidence { sidecar, folders: &folders, file_name: name, info: &info, text })
+        cl().classify(&Evidence {
+            sidecar,
+            folders: &folders,
+            file_name: name,
+            info: &info,
+            text,
+        })
     }
 
     #[test]
     fn text_rules_classify_an_enrolment_order() {
-        let c = run("АНО ДПО\nПРИКАЗ № 45-у от 15.03.2024 г.\nО зачислении слушателей\nпо программе повышения квалификации «Охрана труда» в группу ПК-2024-017:\n1. Иванова Ивана Петровича", &[], "scan_0001.pdf", None);
+        let c = run(
+            "АНО ДПО\nПРИКАЗ № 45-у от 15.03.2024 г.\nО зачислении слушателей\nпо программе повышения квалификации «Охрана труда» в группу ПК-2024-017:\n1. Иванова Ивана Петровича",
+            &[],
+            "scan_0001.pdf",
+            None,
+        );
         assert_eq!(c.kind.as_deref(), Some("order-organisation"));
         assert_eq!(c.number.as_deref(), Some("45-у"));
         assert_eq!(c.date, NaiveDate::from_ymd_opt(2024, 3, 15));
@@ -343,14 +507,27 @@ mod tests {
 
     #[test]
     fn completion_is_not_taken_for_enrolment() {
-        let c = run("ПРИКАЗ № 52-у от 30.05.2024 Об окончании обучения и отчислении в связи с завершением обучения", &[], "x.pdf", None);
+        let c = run(
+            "ПРИКАЗ № 52-у от 30.05.2024 Об окончании обучения и отчислении в связи с завершением обучения",
+            &[],
+            "x.pdf",
+            None,
+        );
         assert_eq!(c.kind.as_deref(), Some("order-completion"));
     }
 
     #[test]
     fn precedence_sidecar_over_folder_over_text() {
-        let side = DropSidecar { group: Some("ПП-2023-002".into()), ..Default::default() };
-        let c = run("ЖУРНАЛ учета занятий группа ПК-2024-017 с 15.03.2024", &["ПК-2022-001", "protocol"], "a.pdf", Some(&side));
+        let side = DropSidecar {
+            group: Some("ПП-2023-002".into()),
+            ..Default::default()
+        };
+        let c = run(
+            "ЖУРНАЛ учета занятий группа ПК-2024-017 с 15.03.2024",
+            &["ПК-2022-001", "protocol"],
+            "a.pdf",
+            Some(&side),
+        );
         assert_eq!(c.group.as_deref(), Some("ПП-2023-002"));
         assert_eq!(c.kind.as_deref(), Some("protocol"));
         assert_eq!(c.provenance["kind"], "folder");
@@ -359,7 +536,12 @@ mod tests {
 
     #[test]
     fn worded_dates_and_review_reasons() {
-        let c = run("ПРОТОКОЛ № 3 заседания аттестационной комиссии «28» мая 2023 г.", &[], "a.pdf", None);
+        let c = run(
+            "ПРОТОКОЛ № 3 заседания аттестационной комиссии «28» мая 2023 г.",
+            &[],
+            "a.pdf",
+            None,
+        );
         assert_eq!(c.date, NaiveDate::from_ymd_opt(2023, 5, 28));
         let c = run("какой-то текст", &[], "a.pdf", None);
         assert_eq!(c.review_reasons().len(), 2);

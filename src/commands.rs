@@ -2,14 +2,14 @@
 //! document on stdout, and returns an exit code from [`crate::error::exit`].
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::archive::Archive;
-use crate::error::{exit, ConfigError};
+use crate::error::{ConfigError, exit};
 use crate::inbox::{self, Filter, WatchOptions};
 use crate::index::NoIndex;
 use crate::lock::{LockError, WriterLock};
@@ -31,13 +31,21 @@ pub fn init_logging(quiet: bool, verbose_default: bool) {
     } else {
         "warn"
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ARCHIVIST_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ARCHIVIST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 /// Prints an error the way the user asked for and maps it to an exit code.
 fn fail(ctx: &Ctx, e: &anyhow::Error) -> i32 {
-    let code = if e.downcast_ref::<LockError>().is_some_and(|l| matches!(l, LockError::Held { .. })) {
+    let code = if e
+        .downcast_ref::<LockError>()
+        .is_some_and(|l| matches!(l, LockError::Held { .. }))
+    {
         exit::LOCKED
     } else if e.downcast_ref::<ConfigError>().is_some() {
         exit::USAGE
@@ -92,13 +100,25 @@ pub fn watch(ctx: &Ctx) -> i32 {
         let mut ing = Ingestor::open(&a, Box::new(NoIndex))?;
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
-        ctrlc::set_handler(move || s.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
+        ctrlc::set_handler(move || s.store(true, Ordering::SeqCst))
+            .context("cannot install the Ctrl-C handler")?;
         if ctx.json {
-            println!("{}", json!({"event": "watching", "root": a.root, "inbox": a.inbox, "documents": ing.catalogue_len()}));
+            println!(
+                "{}",
+                json!({"event": "watching", "root": a.root, "inbox": a.inbox, "documents": ing.catalogue_len()})
+            );
         } else {
             println!("archivist is watching {}", a.inbox.display());
-            println!("  drop scans (PDF) there; they are filed under {}", a.boxes.display());
-            println!("  archive root {}, config: {}; {} document(s) archived so far", a.root.display(), a.config_origin, ing.catalogue_len());
+            println!(
+                "  drop scans (PDF) there; they are filed under {}",
+                a.boxes.display()
+            );
+            println!(
+                "  archive root {}, config: {}; {} document(s) archived so far",
+                a.root.display(),
+                a.config_origin,
+                ing.catalogue_len()
+            );
             println!("  press Ctrl-C to stop");
         }
         let opts = WatchOptions::from_config(&a);
@@ -118,10 +138,16 @@ fn print_receipt(r: &Receipt, json_out: bool) {
         println!("{}", serde_json::to_string(r).unwrap_or_default());
         return;
     }
-    let dest = r.destination.as_deref().map(|d| format!(" → {d}")).unwrap_or_default();
+    let dest = r
+        .destination
+        .as_deref()
+        .map(|d| format!(" → {d}"))
+        .unwrap_or_default();
     match r.outcome {
         Outcome::Archived => tracing::info!("{}: {}{dest}", r.path, r.reason),
-        Outcome::Duplicate | Outcome::Review | Outcome::Deferred | Outcome::Vanished => tracing::warn!("{}: {}: {}{dest}", r.path, r.outcome.as_str(), r.reason),
+        Outcome::Duplicate | Outcome::Review | Outcome::Deferred | Outcome::Vanished => {
+            tracing::warn!("{}: {}: {}{dest}", r.path, r.outcome.as_str(), r.reason)
+        }
         Outcome::Refused => tracing::warn!("{}: refused: {}{dest}", r.path, r.reason),
     }
 }
@@ -139,7 +165,8 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
         let filter = Filter::new(&a.config.watch.ignore)?;
         let mut inputs: Vec<Input> = Vec::new();
         for p in paths {
-            let meta = std::fs::symlink_metadata(p).with_context(|| format!("{}: cannot read it; check the path", p.display()))?;
+            let meta = std::fs::symlink_metadata(p)
+                .with_context(|| format!("{}: cannot read it; check the path", p.display()))?;
             if meta.is_dir() {
                 for f in inbox::scan_dir(p, &filter) {
                     inputs.push(inbox::input_for(p, &f, move_sources));
@@ -168,7 +195,11 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
             all.extend(receipts);
         }
         bar.finish_and_clear();
-        let code = if summary.refused + summary.review + summary.deferred > 0 { exit::FINDINGS } else { exit::OK };
+        let code = if summary.refused + summary.review + summary.deferred > 0 {
+            exit::FINDINGS
+        } else {
+            exit::OK
+        };
         if ctx.json {
             print_json(&json!({"summary": summary, "receipts": all}));
         } else {
@@ -183,7 +214,9 @@ pub fn progress(len: u64, hidden: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {per_sec} ETA {eta}") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {per_sec} ETA {eta}",
+    ) {
         bar.set_style(style);
     }
     bar
@@ -194,9 +227,14 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let Some((id, loc)) = a.find(id)? else {
             if ctx.json {
-                print_json(&json!({"error": format!("no document with id {id}"), "exit_code": exit::NOT_FOUND}));
+                print_json(
+                    &json!({"error": format!("no document with id {id}"), "exit_code": exit::NOT_FOUND}),
+                );
             } else {
-                eprintln!("no document with id {id} in {}; ids are the SHA-256 of the scan (at least 6 characters)", a.root.display());
+                eprintln!(
+                    "no document with id {id} in {}; ids are the SHA-256 of the scan (at least 6 characters)",
+                    a.root.display()
+                );
             }
             return Ok(exit::NOT_FOUND);
         };
@@ -209,7 +247,11 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
         }
         println!("{}  {}", meta.id, meta.title.as_deref().unwrap_or(""));
         println!("  kind       {} ({})", meta.kind, meta.kind_name);
-        println!("  year/group {} / {}", meta.year, meta.group.as_deref().unwrap_or("—"));
+        println!(
+            "  year/group {} / {}",
+            meta.year,
+            meta.group.as_deref().unwrap_or("—")
+        );
         if let Some(d) = meta.date {
             println!("  date       {}", d.format("%d.%m.%Y"));
         }
@@ -222,14 +264,34 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
         if !meta.learners.is_empty() {
             println!("  learners   {}", meta.learners.join("; "));
         }
-        println!("  pages      {}   size {} bytes   text layer {:?}", meta.pages, meta.size, meta.pdf.text_layer);
-        println!("  case       {} «{}», {} ({}){}", meta.case.index, meta.case.title, meta.case.period, meta.case.basis, if meta.case.epk { ", ЭПК" } else { "" });
+        println!(
+            "  pages      {}   size {} bytes   text layer {:?}",
+            meta.pages, meta.size, meta.pdf.text_layer
+        );
+        println!(
+            "  case       {} «{}», {} ({}){}",
+            meta.case.index,
+            meta.case.title,
+            meta.case.period,
+            meta.case.basis,
+            if meta.case.epk { ", ЭПК" } else { "" }
+        );
         println!("  status     {}", meta.status);
         println!("  location   {}", path.display());
-        println!("  source     {} (ingested {})", meta.source_path, meta.ingested_at.format("%Y-%m-%d %H:%M:%S UTC"));
+        println!(
+            "  source     {} (ingested {})",
+            meta.source_path,
+            meta.ingested_at.format("%Y-%m-%d %H:%M:%S UTC")
+        );
         println!("  history");
         for h in history {
-            println!("    {}  #{} {} by {}", h.time.format("%Y-%m-%d %H:%M:%S"), h.seq, h.action, h.actor);
+            println!(
+                "    {}  #{} {} by {}",
+                h.time.format("%Y-%m-%d %H:%M:%S"),
+                h.seq,
+                h.action,
+                h.actor
+            );
         }
         Ok(exit::OK)
     })
@@ -242,9 +304,16 @@ pub fn audit_verify(ctx: &Ctx) -> i32 {
         if ctx.json {
             print_json(&serde_json::to_value(&rep)?);
         } else if rep.ok {
-            println!("audit log intact: {} record(s), last hash {}", rep.records, rep.last_hash);
+            println!(
+                "audit log intact: {} record(s), last hash {}",
+                rep.records, rep.last_hash
+            );
         } else {
-            println!("audit log BROKEN: {} problem(s) in {} record(s)", rep.problems.len(), rep.records);
+            println!(
+                "audit log BROKEN: {} problem(s) in {} record(s)",
+                rep.problems.len(),
+                rep.records
+            );
             for p in &rep.problems {
                 println!("  {p}");
             }
@@ -253,9 +322,21 @@ pub fn audit_verify(ctx: &Ctx) -> i32 {
     })
 }
 
-pub fn gen_fixtures(ctx: &Ctx, out: &Path, seed: u64, count: usize, image_only: bool, dpi: Option<u32>) -> i32 {
+pub fn gen_fixtures(
+    ctx: &Ctx,
+    out: &Path,
+    seed: u64,
+    count: usize,
+    image_only: bool,
+    dpi: Option<u32>,
+) -> i32 {
     run(ctx, || {
-        let mut opts = crate::fixturegen::GenOptions { seed, count, image_only, ..Default::default() };
+        let mut opts = crate::fixturegen::GenOptions {
+            seed,
+            count,
+            image_only,
+            ..Default::default()
+        };
         if let Some(d) = dpi {
             opts.dpi = d;
         }
@@ -264,7 +345,11 @@ pub fn gen_fixtures(ctx: &Ctx, out: &Path, seed: u64, count: usize, image_only: 
         if ctx.json {
             print_json(&json!({"out": out, "count": expected.len()}));
         } else {
-            println!("wrote {} scan(s) and expected.json to {}", expected.len(), out.display());
+            println!(
+                "wrote {} scan(s) and expected.json to {}",
+                expected.len(),
+                out.display()
+            );
         }
         Ok(exit::OK)
     })
@@ -294,11 +379,24 @@ pub fn verify(ctx: &Ctx, scope: &crate::fixity::Scope, history: bool) -> i32 {
             }
             return Ok(exit::OK);
         }
-        let total: u64 = a.box_dirs().iter().map(|d| crate::boxes::read_manifest(d).map(|m| m.len() as u64).unwrap_or(0)).sum();
+        let total: u64 = a
+            .box_dirs()
+            .iter()
+            .map(|d| {
+                crate::boxes::read_manifest(d)
+                    .map(|m| m.len() as u64)
+                    .unwrap_or(0)
+            })
+            .sum();
         let bar = progress(total, ctx.json || ctx.quiet);
         let run = crate::fixity::verify(&a, scope, &|_| bar.inc(1))?;
         bar.finish_and_clear();
-        crate::fixity::record(&a, &run).with_context(|| format!("cannot record the run in {}", crate::fixity::history_path(&a).display()))?;
+        crate::fixity::record(&a, &run).with_context(|| {
+            format!(
+                "cannot record the run in {}",
+                crate::fixity::history_path(&a).display()
+            )
+        })?;
         // Findings go to the audit log when no other writer holds the archive; a running
         // watcher records its own scheduled runs.
         match WriterLock::acquire(&a.root, "archivist verify") {
@@ -310,14 +408,22 @@ pub fn verify(ctx: &Ctx, scope: &crate::fixity::Scope, history: bool) -> i32 {
                     "missing": run.missing, "untracked": run.untracked, "findings": findings,
                 })))?;
             }
-            Err(e) => tracing::warn!("{e}; this run is in the fixity history but not in the audit log"),
+            Err(e) => {
+                tracing::warn!("{e}; this run is in the fixity history but not in the audit log")
+            }
         }
         if ctx.json {
             print_json(&serde_json::to_value(&run)?);
         } else {
             for f in &run.findings {
                 match (&f.expected, &f.actual) {
-                    (Some(e), Some(x)) => println!("{:<9} {}  expected {} actual {}", format!("{:?}", f.class).to_lowercase(), f.path, e, x),
+                    (Some(e), Some(x)) => println!(
+                        "{:<9} {}  expected {} actual {}",
+                        format!("{:?}", f.class).to_lowercase(),
+                        f.path,
+                        e,
+                        x
+                    ),
                     _ => println!("{:<9} {}", format!("{:?}", f.class).to_lowercase(), f.path),
                 }
             }

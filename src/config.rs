@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-
 use crate::error::ConfigError;
 
 /// The documented example config, compiled in so that a fresh machine needs no files.
@@ -95,7 +94,8 @@ fn embedded_table() -> toml::Table {
 
 impl Default for Config {
     fn default() -> Self {
-        Config::deserialize(toml::Value::Table(embedded_table())).expect("embedded config/archivist.toml is complete")
+        Config::deserialize(toml::Value::Table(embedded_table()))
+            .expect("embedded config/archivist.toml is complete")
     }
 }
 
@@ -115,10 +115,12 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 impl Config {
     /// Parses a config text; errors name the file, line, key and what is allowed.
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
-        let user: toml::Table = toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
+        let user: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
         let mut table = embedded_table();
         merge(&mut table, user);
-        let cfg = Config::deserialize(toml::Value::Table(table)).map_err(|e| ConfigError::from_value_error(origin, text, &e))?;
+        let cfg = Config::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError::from_value_error(origin, text, &e))?;
         cfg.validate(origin)?;
         Ok(cfg)
     }
@@ -138,7 +140,10 @@ impl Config {
             message: msg,
         };
         if !(self.watch.stable_secs >= 0.0 && self.watch.stable_secs <= 3600.0) {
-            return Err(bad("watch.stable_secs", "allowed: a number of seconds from 0 to 3600".into()));
+            return Err(bad(
+                "watch.stable_secs",
+                "allowed: a number of seconds from 0 to 3600".into(),
+            ));
         }
         if self.watch.batch_max == 0 {
             return Err(bad("watch.batch_max", "allowed: 1 or more".into()));
@@ -147,7 +152,8 @@ impl Config {
             return Err(bad("boxes.max_name_bytes", "allowed: 16 to 255".into()));
         }
         if self.boxes.default_group.trim().is_empty()
-            || crate::naming::sanitize_component(&self.boxes.default_group, 255) != self.boxes.default_group
+            || crate::naming::sanitize_component(&self.boxes.default_group, 255)
+                != self.boxes.default_group
         {
             return Err(bad(
                 "boxes.default_group",
@@ -160,16 +166,24 @@ impl Config {
             ("classify.date_regex", &self.classify.date_regex),
             ("classify.programme_regex", &self.classify.programme_regex),
         ] {
-            regex::Regex::new(re).map_err(|e| bad(key, format!("a valid regular expression ({e})")))?;
+            regex::Regex::new(re)
+                .map_err(|e| bad(key, format!("a valid regular expression ({e})")))?;
         }
         for (i, re) in self.classify.filename_patterns.iter().enumerate() {
             regex::Regex::new(re).map_err(|e| {
-                bad(&format!("classify.filename_patterns[{i}]"), format!("a valid regular expression ({e})"))
+                bad(
+                    &format!("classify.filename_patterns[{i}]"),
+                    format!("a valid regular expression ({e})"),
+                )
             })?;
         }
         for (i, pat) in self.watch.ignore.iter().enumerate() {
-            globset::Glob::new(pat)
-                .map_err(|e| bad(&format!("watch.ignore[{i}]"), format!("a valid glob pattern ({e})")))?;
+            globset::Glob::new(pat).map_err(|e| {
+                bad(
+                    &format!("watch.ignore[{i}]"),
+                    format!("a valid glob pattern ({e})"),
+                )
+            })?;
         }
         Ok(())
     }
@@ -218,7 +232,11 @@ mod tests {
 
     #[test]
     fn bad_key_names_file_line_and_allowed_keys() {
-        let err = Config::parse("[watch]\nstable_secs = 1\nstabel = 2\n", Path::new("/etc/a.toml")).unwrap_err();
+        let err = Config::parse(
+            "[watch]\nstable_secs = 1\nstabel = 2\n",
+            Path::new("/etc/a.toml"),
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("/etc/a.toml"), "{msg}");
         assert!(msg.contains("line 3"), "{msg}");
@@ -228,9 +246,11 @@ mod tests {
 
     #[test]
     fn bad_value_is_named() {
-        let err = Config::parse("[classify]\ngroup_regex = '('\n", Path::new("a.toml")).unwrap_err();
+        let err =
+            Config::parse("[classify]\ngroup_regex = '('\n", Path::new("a.toml")).unwrap_err();
         assert!(err.to_string().contains("classify.group_regex"), "{err}");
-        let err = Config::parse("[boxes]\ndefault_group = '../x'\n", Path::new("a.toml")).unwrap_err();
+        let err =
+            Config::parse("[boxes]\ndefault_group = '../x'\n", Path::new("a.toml")).unwrap_err();
         assert!(err.to_string().contains("boxes.default_group"), "{err}");
     }
 }

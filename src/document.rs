@@ -104,7 +104,11 @@ pub struct DropSidecar {
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "flex_date::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "flex_date::option"
+    )]
     pub date: Option<NaiveDate>,
     /// Only when no date is known: the year of the document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,7 +154,9 @@ pub mod flex_date {
 
     impl<'de> Deserialize<'de> for FlexDate {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            parse(Raw::deserialize(d)?).map(FlexDate).map_err(serde::de::Error::custom)
+            parse(Raw::deserialize(d)?)
+                .map(FlexDate)
+                .map_err(serde::de::Error::custom)
         }
     }
 
@@ -170,8 +176,14 @@ pub const DROP_SIDECAR_KEYS: &str = "kind, group, date (YYYY-MM-DD), year, numbe
 impl DropSidecar {
     pub fn parse(text: &str) -> Result<DropSidecar, String> {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
-            format!("line {line}: {} (allowed keys: {DROP_SIDECAR_KEYS})", e.message().trim())
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
+            format!(
+                "line {line}: {} (allowed keys: {DROP_SIDECAR_KEYS})",
+                e.message().trim()
+            )
         })
     }
 }
@@ -183,8 +195,14 @@ mod tests {
     #[test]
     fn drop_sidecar_rejects_unknown_keys_with_line() {
         let err = DropSidecar::parse("kind = \"journal\"\ngrup = \"x\"\n").unwrap_err();
-        assert!(err.contains("line 2") && err.contains("grup") && err.contains("allowed keys"), "{err}");
-        let s = DropSidecar::parse("kind = \"journal\"\ndate = 2024-03-15\nlearners = [\"Иванов И. П.\"]\n").unwrap();
+        assert!(
+            err.contains("line 2") && err.contains("grup") && err.contains("allowed keys"),
+            "{err}"
+        );
+        let s = DropSidecar::parse(
+            "kind = \"journal\"\ndate = 2024-03-15\nlearners = [\"Иванов И. П.\"]\n",
+        )
+        .unwrap();
         assert_eq!(s.date, NaiveDate::from_ymd_opt(2024, 3, 15));
         let s = DropSidecar::parse("date = \"15.03.2024\"\n").unwrap();
         assert_eq!(s.date, NaiveDate::from_ymd_opt(2024, 3, 15));

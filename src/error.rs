@@ -5,11 +5,23 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {}: {source}. Check the path given with --config or the archive root.", file.display())]
-    Io { file: PathBuf, source: std::io::Error },
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}, line {line}, key `{key}`: {message}. Fix the file or delete the key to use the default.", file.display())]
-    Syntax { file: PathBuf, line: usize, key: String, message: String },
+    Syntax {
+        file: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
     #[error("{}: key `{key}` has a bad value; {message}.", file.display())]
-    Invalid { file: PathBuf, key: String, message: String },
+    Invalid {
+        file: PathBuf,
+        key: String,
+        message: String,
+    },
 }
 
 impl ConfigError {
@@ -46,7 +58,12 @@ impl ConfigError {
                 offset += line.len();
             }
         }
-        ConfigError::Syntax { file: file.to_path_buf(), line: found.0, key: found.1, message }
+        ConfigError::Syntax {
+            file: file.to_path_buf(),
+            line: found.0,
+            key: found.1,
+            message,
+        }
     }
 }
 

@@ -78,7 +78,12 @@ pub struct Scope {
 impl Scope {
     pub fn describe(&self) -> String {
         let mut s = Vec::new();
-        s.push(self.box_filter.clone().map(|b| format!("box {b}")).unwrap_or_else(|| "all boxes".into()));
+        s.push(
+            self.box_filter
+                .clone()
+                .map(|b| format!("box {b}"))
+                .unwrap_or_else(|| "all boxes".into()),
+        );
         if let Some(d) = self.since {
             s.push(format!("since {d}"));
         }
@@ -120,36 +125,61 @@ pub fn verify(a: &Archive, scope: &Scope, on_bytes: &(dyn Fn(u64) + Sync)) -> io
         let want = a.boxes.join(b);
         dirs.retain(|d| *d == want);
         if dirs.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no box {b} under {}", a.boxes.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no box {b} under {}", a.boxes.display()),
+            ));
         }
     }
-    let since = scope.since.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
+    let since = scope
+        .since
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc());
     let mut reports: Vec<BoxReport> = Vec::new();
     let mut jobs = Vec::new();
     let mut findings = Vec::new();
     let mut rng = fastrand::Rng::new();
     for (i, dir) in dirs.iter().enumerate() {
         let box_rel = a.rel(dir);
-        reports.push(BoxReport { path: box_rel.clone(), ..Default::default() });
+        reports.push(BoxReport {
+            path: box_rel.clone(),
+            ..Default::default()
+        });
         let manifest = boxes::read_manifest(dir)?;
         let tags = read_tag_manifest(dir)?;
         let mut listed: BTreeSet<String> = manifest.keys().cloned().collect();
         listed.extend(tags.keys().cloned());
         // Untracked: on disk under data/ but absent from the manifest.
-        for e in walkdir::WalkDir::new(dir.join("data")).follow_links(false).into_iter().flatten() {
+        for e in walkdir::WalkDir::new(dir.join("data"))
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
             if e.file_type().is_dir() {
                 continue;
             }
-            let rel = e.path().strip_prefix(dir).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
             if !listed.contains(&rel) {
                 reports[i].untracked += 1;
-                findings.push(Finding { class: Class::Untracked, path: format!("{box_rel}/{rel}"), expected: None, actual: None });
+                findings.push(Finding {
+                    class: Class::Untracked,
+                    path: format!("{box_rel}/{rel}"),
+                    expected: None,
+                    actual: None,
+                });
             }
         }
         for (rel, expected) in manifest.into_iter().chain(tags) {
             let abs = dir.join(&rel);
             if let Some(since) = since {
-                let recent = fs::metadata(&abs).and_then(|m| m.modified()).map(|t| DateTime::<Utc>::from(t) >= since).unwrap_or(true);
+                let recent = fs::metadata(&abs)
+                    .and_then(|m| m.modified())
+                    .map(|t| DateTime::<Utc>::from(t) >= since)
+                    .unwrap_or(true);
                 if !recent {
                     continue;
                 }
@@ -159,7 +189,12 @@ pub fn verify(a: &Archive, scope: &Scope, on_bytes: &(dyn Fn(u64) + Sync)) -> io
                     continue;
                 }
             }
-            jobs.push(Job { box_idx: i, rel, abs, expected });
+            jobs.push(Job {
+                box_idx: i,
+                rel,
+                abs,
+                expected,
+            });
         }
     }
     let hashed = AtomicU64::new(0);
@@ -170,9 +205,24 @@ pub fn verify(a: &Archive, scope: &Scope, on_bytes: &(dyn Fn(u64) + Sync)) -> io
             let path = format!("{box_rel}/{}", j.rel);
             let r = match hash_file(&j.abs, &hashed) {
                 Ok(actual) if actual == j.expected => None,
-                Ok(actual) => Some(Finding { class: Class::Changed, path, expected: Some(j.expected.clone()), actual: Some(actual) }),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Some(Finding { class: Class::Missing, path, expected: Some(j.expected.clone()), actual: None }),
-                Err(e) => Some(Finding { class: Class::Changed, path, expected: Some(j.expected.clone()), actual: Some(format!("unreadable: {e}")) }),
+                Ok(actual) => Some(Finding {
+                    class: Class::Changed,
+                    path,
+                    expected: Some(j.expected.clone()),
+                    actual: Some(actual),
+                }),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Some(Finding {
+                    class: Class::Missing,
+                    path,
+                    expected: Some(j.expected.clone()),
+                    actual: None,
+                }),
+                Err(e) => Some(Finding {
+                    class: Class::Changed,
+                    path,
+                    expected: Some(j.expected.clone()),
+                    actual: Some(format!("unreadable: {e}")),
+                }),
             };
             on_bytes(hashed.load(Ordering::Relaxed));
             (j.box_idx, r)
@@ -209,7 +259,11 @@ fn read_tag_manifest(dir: &Path) -> io::Result<BTreeMap<String, String>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(e),
     };
-    Ok(text.lines().filter_map(|l| l.split_once(char::is_whitespace)).map(|(s, p)| (p.trim_start().to_string(), s.to_ascii_lowercase())).collect())
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_once(char::is_whitespace))
+        .map(|(s, p)| (p.trim_start().to_string(), s.to_ascii_lowercase()))
+        .collect())
 }
 
 pub fn history_path(a: &Archive) -> PathBuf {
@@ -218,7 +272,10 @@ pub fn history_path(a: &Archive) -> PathBuf {
 
 pub fn record(a: &Archive, run: &Run) -> io::Result<()> {
     fs::create_dir_all(&a.journal)?;
-    let mut f = OpenOptions::new().create(true).append(true).open(history_path(a))?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(history_path(a))?;
     let mut line = serde_json::to_vec(run).map_err(io::Error::other)?;
     line.push(b'\n');
     f.write_all(&line)?;
@@ -231,5 +288,9 @@ pub fn history(a: &Archive) -> io::Result<Vec<Run>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    Ok(BufReader::new(f).lines().map_while(Result::ok).filter_map(|l| serde_json::from_str(&l).ok()).collect())
+    Ok(BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect())
 }

@@ -38,8 +38,12 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
 /// Writes `bytes` to `dest` atomically. `sync` = fsync the data before the rename and the
 /// folder after it; callers that commit in batches pass `false` and call [`syncfs`] once.
 pub fn write_atomic(dest: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
-    let dir = dest.parent().ok_or_else(|| io::Error::other(format!("{} has no parent folder", dest.display())))?;
-    let mut tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir)?;
+    let dir = dest
+        .parent()
+        .ok_or_else(|| io::Error::other(format!("{} has no parent folder", dest.display())))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     if sync {
         tmp.as_file().sync_data()?;
@@ -53,8 +57,12 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
 
 /// Like [`write_atomic`] but never replaces an existing file (returns AlreadyExists).
 pub fn write_new_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = dest.parent().ok_or_else(|| io::Error::other(format!("{} has no parent folder", dest.display())))?;
-    let mut tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir)?;
+    let dir = dest
+        .parent()
+        .ok_or_else(|| io::Error::other(format!("{} has no parent folder", dest.display())))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
     tmp.persist_noclobber(dest).map_err(|e| e.error)?;
@@ -129,8 +137,15 @@ pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
 /// Removes temporary files left by a crash under `dir` (returns how many).
 pub fn clean_temp_files(dir: &Path) -> usize {
     let mut n = 0;
-    for e in walkdir::WalkDir::new(dir).follow_links(false).into_iter().flatten() {
-        if e.file_type().is_file() && e.file_name().to_string_lossy().starts_with(TMP_PREFIX) && fs::remove_file(e.path()).is_ok() {
+    for e in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        if e.file_type().is_file()
+            && e.file_name().to_string_lossy().starts_with(TMP_PREFIX)
+            && fs::remove_file(e.path()).is_ok()
+        {
             n += 1;
         }
     }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
@@ -33,7 +33,9 @@ impl Filter {
 
     /// True when `path` (a file, not a folder) should go through the pipeline.
     pub fn is_candidate(&self, path: &Path) -> bool {
-        let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else { return false };
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+            return false;
+        };
         if self.ignore.is_match(name.as_ref()) || name.starts_with(crate::fsutil::TMP_PREFIX) {
             return false;
         }
@@ -46,10 +48,13 @@ impl Filter {
 /// so that they are refused with a receipt rather than ignored).
 pub fn scan_dir(dir: &Path, filter: &Filter) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(dir).follow_links(false).into_iter().filter_entry(|e| {
-        // Hidden folders (e.g. .Trash, .sync) are not part of the inbox.
-        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-    });
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            // Hidden folders (e.g. .Trash, .sync) are not part of the inbox.
+            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+        });
     for e in walker.flatten() {
         if e.depth() == 0 || e.file_type().is_dir() {
             continue;
@@ -66,9 +71,18 @@ pub fn input_for(base: &Path, path: &Path, consume: bool) -> Input {
     let rel = path.strip_prefix(base).unwrap_or(path);
     let folders: Vec<String> = rel
         .parent()
-        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
-    Input { path: path.to_path_buf(), display: rel.to_string_lossy().replace('\\', "/"), folders, consume }
+    Input {
+        path: path.to_path_buf(),
+        display: rel.to_string_lossy().replace('\\', "/"),
+        folders,
+        consume,
+    }
 }
 
 /// What the watcher knows of a file it has seen and not yet finished.
@@ -108,7 +122,12 @@ impl WatchOptions {
 
 /// Watches the inbox and ingests complete files until `stop` is set; the batch in flight
 /// is finished first. `on_receipt` sees every receipt (for printing).
-pub fn watch(ing: &mut Ingestor, opts: &WatchOptions, stop: Arc<AtomicBool>, mut on_receipt: impl FnMut(&Receipt)) -> Result<Summary> {
+pub fn watch(
+    ing: &mut Ingestor,
+    opts: &WatchOptions,
+    stop: Arc<AtomicBool>,
+    mut on_receipt: impl FnMut(&Receipt),
+) -> Result<Summary> {
     let inbox = ing.archive.inbox.clone();
     let filter = Filter::new(&ing.archive.config.watch.ignore)?;
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -116,7 +135,9 @@ pub fn watch(ing: &mut Ingestor, opts: &WatchOptions, stop: Arc<AtomicBool>, mut
         let _ = tx.send(res);
     })
     .context("cannot start the file watcher")?;
-    watcher.watch(&inbox, RecursiveMode::Recursive).with_context(|| format!("cannot watch {}", inbox.display()))?;
+    watcher
+        .watch(&inbox, RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", inbox.display()))?;
 
     let mut pending: HashMap<PathBuf, Pending> = HashMap::new();
     let mut summary = Summary::default();
@@ -130,7 +151,14 @@ pub fn watch(ing: &mut Ingestor, opts: &WatchOptions, stop: Arc<AtomicBool>, mut
             }
             pending.insert(
                 p.to_path_buf(),
-                Pending { size: m.len(), mtime: m.modified().ok(), changed: Instant::now(), retry_at: None, backoff: opts.retry_min, special: !m.is_file() },
+                Pending {
+                    size: m.len(),
+                    mtime: m.modified().ok(),
+                    changed: Instant::now(),
+                    retry_at: None,
+                    backoff: opts.retry_min,
+                    special: !m.is_file(),
+                },
             );
         }
     };
@@ -138,7 +166,11 @@ pub fn watch(ing: &mut Ingestor, opts: &WatchOptions, stop: Arc<AtomicBool>, mut
         note(&p, &mut pending);
     }
     let mut last_rescan = Instant::now();
-    tracing::info!("watching {} ({} file(s) waiting)", inbox.display(), pending.len());
+    tracing::info!(
+        "watching {} ({} file(s) waiting)",
+        inbox.display(),
+        pending.len()
+    );
 
     while !stop.load(Ordering::SeqCst) {
         // Events only tell us where to look; completeness is decided by polling.
@@ -163,7 +195,9 @@ pub fn watch(ing: &mut Ingestor, opts: &WatchOptions, stop: Arc<AtomicBool>, mut
                 }
             }
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => anyhow::bail!("the file watcher stopped"),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                anyhow::bail!("the file watcher stopped")
+            }
         }
         if last_rescan.elapsed() >= opts.rescan {
             for p in scan_dir(&inbox, &filter) {
@@ -207,7 +241,10 @@ pub fn watch(ing: &mut Ingestor, opts: &WatchOptions, stop: Arc<AtomicBool>, mut
                 Err(e) => {
                     // The whole batch failed to commit (e.g. disk full): nothing left the
                     // inbox; try again later.
-                    tracing::error!("a batch of {} file(s) could not be committed: {e:#}; retrying later", chunk.len());
+                    tracing::error!(
+                        "a batch of {} file(s) could not be committed: {e:#}; retrying later",
+                        chunk.len()
+                    );
                     for p in chunk {
                         if let Some(st) = pending.get_mut(p) {
                             st.retry_at = Some(Instant::now() + st.backoff);
@@ -245,7 +282,16 @@ mod tests {
     #[test]
     fn temp_and_hidden_names_are_ignored() {
         let f = Filter::new(&crate::config::Config::default().watch.ignore).unwrap();
-        for n in ["a.part", "~$doc.pdf", ".~lock.x#", ".DS_Store", "Thumbs.db", "scan.pdf.toml", "x.crdownload", ".hidden.pdf"] {
+        for n in [
+            "a.part",
+            "~$doc.pdf",
+            ".~lock.x#",
+            ".DS_Store",
+            "Thumbs.db",
+            "scan.pdf.toml",
+            "x.crdownload",
+            ".hidden.pdf",
+        ] {
             assert!(!f.is_candidate(Path::new(n)), "{n}");
         }
         assert!(f.is_candidate(Path::new("scan.pdf")));

@@ -18,7 +18,14 @@ pub struct Holder {
 
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` (pid {} on {}, since {})", self.command, self.pid, self.host, self.since.format("%Y-%m-%d %H:%M:%S UTC"))
+        write!(
+            f,
+            "`{}` (pid {} on {}, since {})",
+            self.command,
+            self.pid,
+            self.host,
+            self.since.format("%Y-%m-%d %H:%M:%S UTC")
+        )
     }
 }
 
@@ -41,8 +48,17 @@ pub fn lock_path(root: &Path) -> PathBuf {
 impl WriterLock {
     pub fn acquire(root: &Path, command: &str) -> Result<WriterLock, LockError> {
         let path = lock_path(root);
-        let io_err = |source| LockError::Io { path: path.clone(), source };
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io_err)?;
+        let io_err = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -51,13 +67,18 @@ impl WriterLock {
                 let holder = serde_json::from_str::<Holder>(&s)
                     .map(|h| h.to_string())
                     .unwrap_or_else(|_| "another archivist process".into());
-                return Err(LockError::Held { root: root.to_path_buf(), holder });
+                return Err(LockError::Held {
+                    root: root.to_path_buf(),
+                    holder,
+                });
             }
             Err(TryLockError::Error(e)) => return Err(io_err(e)),
         }
         let holder = Holder {
             pid: std::process::id(),
-            host: std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default(),
+            host: std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default(),
             command: command.to_string(),
             since: chrono::Utc::now(),
         };
@@ -77,7 +98,13 @@ mod tests {
     fn second_writer_is_told_who_holds_it() {
         let dir = tempfile::tempdir().unwrap();
         let _a = WriterLock::acquire(dir.path(), "archivist watch").unwrap();
-        let err = WriterLock::acquire(dir.path(), "archivist ingest").err().unwrap().to_string();
-        assert!(err.contains("archivist watch") && err.contains(&std::process::id().to_string()), "{err}");
+        let err = WriterLock::acquire(dir.path(), "archivist ingest")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("archivist watch") && err.contains(&std::process::id().to_string()),
+            "{err}"
+        );
     }
 }

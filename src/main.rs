@@ -8,10 +8,19 @@ use clap::{Parser, Subcommand};
 use archivist::commands::{self, Ctx};
 
 #[derive(Parser)]
-#[command(name = "archivist", version, about = "Archive manager for scanned paper records: watched inbox, BagIt boxes by year and group, fixity, audit")]
+#[command(
+    name = "archivist",
+    version,
+    about = "Archive manager for scanned paper records: watched inbox, BagIt boxes by year and group, fixity, audit"
+)]
 struct Cli {
     /// Archive root.
-    #[arg(long, global = true, env = "ARCHIVIST_ROOT", default_value = "./archive")]
+    #[arg(
+        long,
+        global = true,
+        env = "ARCHIVIST_ROOT",
+        default_value = "./archive"
+    )]
     root: PathBuf,
     /// Configuration file (default: ROOT/archivist.toml if present, else built-in defaults).
     #[arg(long, global = true)]
@@ -89,17 +98,44 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let verbose_default = matches!(cli.command, Command::Watch | Command::Ingest { .. });
     commands::init_logging(cli.quiet, verbose_default);
-    let ctx = Ctx { root: cli.root, config: cli.config, json: cli.json, quiet: cli.quiet };
+    let ctx = Ctx {
+        root: cli.root,
+        config: cli.config,
+        json: cli.json,
+        quiet: cli.quiet,
+    };
     let code = match cli.command {
         Command::Init => commands::init(&ctx),
         Command::Watch => commands::watch(&ctx),
-        Command::Ingest { paths, move_sources } => commands::ingest(&ctx, &paths, move_sources),
+        Command::Ingest {
+            paths,
+            move_sources,
+        } => commands::ingest(&ctx, &paths, move_sources),
         Command::Show { id } => commands::show(&ctx, &id),
-        Command::Verify { box_filter, since, sample, history } => {
-            commands::verify(&ctx, &archivist::fixity::Scope { box_filter, since, sample }, history)
-        }
-        Command::Audit { command: AuditCommand::Verify } => commands::audit_verify(&ctx),
-        Command::GenFixtures { out, seed, count, image_only, dpi } => commands::gen_fixtures(&ctx, &out, seed, count, image_only, dpi),
+        Command::Verify {
+            box_filter,
+            since,
+            sample,
+            history,
+        } => commands::verify(
+            &ctx,
+            &archivist::fixity::Scope {
+                box_filter,
+                since,
+                sample,
+            },
+            history,
+        ),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => commands::audit_verify(&ctx),
+        Command::GenFixtures {
+            out,
+            seed,
+            count,
+            image_only,
+            dpi,
+        } => commands::gen_fixtures(&ctx, &out, seed, count, image_only, dpi),
     };
     ExitCode::from(code as u8)
 }

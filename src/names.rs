@@ -39,24 +39,37 @@ fn full_re() -> &'static Regex {
 fn initials_after_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"\b([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ])\.\s*([А-ЯЁ])\.").expect("static regex")
+        Regex::new(r"\b([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ])\.\s*([А-ЯЁ])\.")
+            .expect("static regex")
     })
 }
 
 fn initials_before_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"\b([А-ЯЁ])\.\s*([А-ЯЁ])\.\s*([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\b").expect("static regex"))
+    R.get_or_init(|| {
+        Regex::new(r"\b([А-ЯЁ])\.\s*([А-ЯЁ])\.\s*([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\b")
+            .expect("static regex")
+    })
 }
 
 /// Words that start sentences or headings and look like surnames before initials.
-const NOT_SURNAMES: &[&str] = &["приказ", "протокол", "группа", "программа", "директор", "председатель", "итого"];
+const NOT_SURNAMES: &[&str] = &[
+    "приказ",
+    "протокол",
+    "группа",
+    "программа",
+    "директор",
+    "председатель",
+    "итого",
+];
 
 /// Finds learner names in `text`, skipping names that follow a staff marker
 /// (director, chairman, …) within the same line.
 pub fn find_names(text: &str, staff_markers: &[String]) -> Vec<FoundName> {
     let mut taken: Vec<(usize, usize)> = Vec::new();
     let mut out = Vec::new();
-    let overlaps = |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().any(|&(a, b)| s < b && a < e);
+    let overlaps =
+        |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().any(|&(a, b)| s < b && a < e);
     for c in full_re().captures_iter(text) {
         let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
         taken.push(m);
@@ -115,13 +128,24 @@ mod tests {
     use super::*;
 
     fn names(t: &str) -> Vec<String> {
-        find_names(t, &["директор".to_string(), "председатель".to_string()]).into_iter().map(|n| n.text).collect()
+        find_names(t, &["директор".to_string(), "председатель".to_string()])
+            .into_iter()
+            .map(|n| n.text)
+            .collect()
     }
 
     #[test]
     fn finds_declined_full_names_and_initials() {
         let t = "об отчислении Иванову Ивану Петровичу, Сидоровой Анне Сергеевне.\nИванов И. П. — зачтено\nИ.П. Иванов\nДиректор ____ К. Л. Смирнов";
-        assert_eq!(names(t), vec!["Иванову Ивану Петровичу", "Сидоровой Анне Сергеевне", "Иванов И. П.", "И.П. Иванов"]);
+        assert_eq!(
+            names(t),
+            vec![
+                "Иванову Ивану Петровичу",
+                "Сидоровой Анне Сергеевне",
+                "Иванов И. П.",
+                "И.П. Иванов"
+            ]
+        );
     }
 
     #[test]

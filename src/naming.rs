@@ -10,7 +10,10 @@ pub fn sanitize_component(raw: &str, max_bytes: usize) -> String {
     let mut out = String::with_capacity(nfc.len());
     for c in nfc.chars() {
         let bad = c.is_control()
-            || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\u{0}')
+            || matches!(
+                c,
+                '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\u{0}'
+            )
             || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
         out.push(if bad { '_' } else { c });
     }
@@ -82,10 +85,26 @@ mod tests {
 
     #[test]
     fn hostile_names_stay_inside() {
-        for raw in ["../../etc", "..", ".", "/abs/path", "a\\b", "x\u{0}y", "\u{202E}fdp.exe", "....", ""] {
+        for raw in [
+            "../../etc",
+            "..",
+            ".",
+            "/abs/path",
+            "a\\b",
+            "x\u{0}y",
+            "\u{202E}fdp.exe",
+            "....",
+            "",
+        ] {
             let s = sanitize_component(raw, 120);
-            assert!(!s.contains('/') && !s.contains('\\') && !s.contains(".."), "{raw:?} -> {s:?}");
-            assert!(s != "." && !s.is_empty() && !s.starts_with('.'), "{raw:?} -> {s:?}");
+            assert!(
+                !s.contains('/') && !s.contains('\\') && !s.contains(".."),
+                "{raw:?} -> {s:?}"
+            );
+            assert!(
+                s != "." && !s.is_empty() && !s.starts_with('.'),
+                "{raw:?} -> {s:?}"
+            );
         }
         assert!(!is_safe_component("../../etc", 120));
         assert!(is_safe_component("ПК-2024-017", 120));

@@ -59,7 +59,10 @@ pub enum Period {
     Permanent,
     /// 75 years for cases closed before 2003, else 50 (law 125-ФЗ art. 22.1).
     FiftySeventyFive,
-    YearsAfterEvent { years: u32, event: String },
+    YearsAfterEvent {
+        years: u32,
+        event: String,
+    },
     UntilNoLongerNeeded,
 }
 
@@ -81,7 +84,9 @@ impl std::str::FromStr for Period {
         match t.as_str() {
             "permanent" | "постоянно" => return Ok(Period::Permanent),
             "50/75" | "50/75 years" => return Ok(Period::FiftySeventyFive),
-            "until no longer needed" | "до минования надобности" => return Ok(Period::UntilNoLongerNeeded),
+            "until no longer needed" | "до минования надобности" => {
+                return Ok(Period::UntilNoLongerNeeded);
+            }
             _ => {}
         }
         let mut words = t.split_whitespace();
@@ -97,7 +102,10 @@ impl std::str::FromStr for Period {
             (None, _) => Ok(Period::Years(years)),
             (Some("after"), Some(event)) => {
                 let rest: Vec<&str> = std::iter::once(event).chain(words).collect();
-                Ok(Period::YearsAfterEvent { years, event: rest.join(" ") })
+                Ok(Period::YearsAfterEvent {
+                    years,
+                    event: rest.join(" "),
+                })
             }
             _ => Err(bad()),
         }
@@ -130,7 +138,9 @@ impl Period {
             Period::Permanent if source_of_acquisition => "Постоянно".into(),
             Period::Permanent => "До ликвидации организации".into(),
             Period::FiftySeventyFive => "50/75 лет".into(),
-            Period::YearsAfterEvent { years, event } => format!("{years} {} после {event}", years_word(*years)),
+            Period::YearsAfterEvent { years, event } => {
+                format!("{years} {} после {event}", years_word(*years))
+            }
             Period::UntilNoLongerNeeded => "До минования надобности".into(),
         }
     }
@@ -150,7 +160,8 @@ pub fn years_word(n: u32) -> &'static str {
 
 impl Nomenclature {
     pub fn parse(text: &str, origin: &Path) -> Result<Nomenclature, ConfigError> {
-        let n: Nomenclature = toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
+        let n: Nomenclature =
+            toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
         let mut seen = std::collections::HashSet::new();
         for k in &n.kinds {
             if !seen.insert(k.id.as_str()) {
@@ -164,7 +175,8 @@ impl Nomenclature {
                 return Err(ConfigError::Invalid {
                     file: origin.to_path_buf(),
                     key: format!("kind.id = \"{}\"", k.id),
-                    message: "allowed: letters, digits and '-' (it names a folder in each box)".into(),
+                    message: "allowed: letters, digits and '-' (it names a folder in each box)"
+                        .into(),
                 });
             }
         }
@@ -220,14 +232,20 @@ mod tests {
 
     #[test]
     fn period_forms() {
-        assert_eq!("3 years after contract end".parse::<Period>().unwrap(), Period::YearsAfterEvent {
-            years: 3,
-            event: "contract end".into()
-        });
+        assert_eq!(
+            "3 years after contract end".parse::<Period>().unwrap(),
+            Period::YearsAfterEvent {
+                years: 3,
+                event: "contract end".into()
+            }
+        );
         assert_eq!("1 year".parse::<Period>().unwrap(), Period::Years(1));
         assert!("forever".parse::<Period>().is_err());
         assert!("0 years".parse::<Period>().is_err());
-        assert_eq!(Period::Permanent.russian(false), "До ликвидации организации");
+        assert_eq!(
+            Period::Permanent.russian(false),
+            "До ликвидации организации"
+        );
         assert_eq!(Period::Years(5).russian(true), "5 лет");
         assert_eq!(Period::Years(3).russian(true), "3 года");
         assert_eq!(Period::Years(21).russian(true), "21 год");
@@ -236,7 +254,12 @@ mod tests {
     #[test]
     fn bad_period_names_line_and_forms() {
         let text = DEFAULT_NOMENCLATURE.replace("period = \"5 years\"", "period = \"5 yrs\"");
-        let err = Nomenclature::parse(&text, Path::new("n.toml")).unwrap_err().to_string();
-        assert!(err.contains("n.toml") && err.contains("line") && err.contains("50/75"), "{err}");
+        let err = Nomenclature::parse(&text, Path::new("n.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("n.toml") && err.contains("line") && err.contains("50/75"),
+            "{err}"
+        );
     }
 }

@@ -41,7 +41,10 @@ pub struct Input {
 
 impl Input {
     fn name(&self) -> String {
-        self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "unnamed".into())
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "unnamed".into())
     }
     fn dropped_sidecar(&self) -> PathBuf {
         let mut s = self.path.clone().into_os_string();
@@ -52,10 +55,29 @@ impl Input {
 
 enum Prepared {
     Ready(Box<Ready>),
-    Review { input: Input, sha: String, size: u64, reasons: Vec<String>, found: Box<Classified>, pages: u32 },
-    Refuse { input: Input, sha: Option<String>, size: Option<u64>, code: &'static str, reason: String, special: bool },
-    Defer { input: Input, reason: String },
-    Vanished { input: Input },
+    Review {
+        input: Input,
+        sha: String,
+        size: u64,
+        reasons: Vec<String>,
+        found: Box<Classified>,
+        pages: u32,
+    },
+    Refuse {
+        input: Input,
+        sha: Option<String>,
+        size: Option<u64>,
+        code: &'static str,
+        reason: String,
+        special: bool,
+    },
+    Defer {
+        input: Input,
+        reason: String,
+    },
+    Vanished {
+        input: Input,
+    },
 }
 
 struct Ready {
@@ -145,12 +167,23 @@ impl<'a> Ingestor<'a> {
     /// Opens the pipeline on an archive whose writer lock the caller holds, and recovers
     /// whatever a crash left half done.
     pub fn open(archive: &'a Archive, index: Box<dyn IndexSink + 'a>) -> Result<Ingestor<'a>> {
-        for d in [&archive.inbox, &archive.boxes, &archive.review, &archive.quarantine, &archive.journal] {
+        for d in [
+            &archive.inbox,
+            &archive.boxes,
+            &archive.review,
+            &archive.quarantine,
+            &archive.journal,
+        ] {
             fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
         }
-        let audit = AuditLog::open(&archive.journal).with_context(|| format!("cannot open the audit log in {}", archive.journal.display()))?;
-        let receipts = ReceiptLog::open(&archive.journal).with_context(|| format!("cannot open the receipts in {}", archive.journal.display()))?;
-        let classifier = Classifier::new(&archive.config.classify, &archive.nomenclature).context("a classification regex in the config is invalid")?;
+        let audit = AuditLog::open(&archive.journal).with_context(|| {
+            format!("cannot open the audit log in {}", archive.journal.display())
+        })?;
+        let receipts = ReceiptLog::open(&archive.journal).with_context(|| {
+            format!("cannot open the receipts in {}", archive.journal.display())
+        })?;
+        let classifier = Classifier::new(&archive.config.classify, &archive.nomenclature)
+            .context("a classification regex in the config is invalid")?;
         let mut ing = Ingestor {
             archive,
             catalogue: HashMap::new(),
@@ -188,7 +221,10 @@ impl<'a> Ingestor<'a> {
         if intents.is_empty() {
             return Ok(());
         }
-        tracing::warn!("completing {} placement(s) interrupted by a crash", intents.len());
+        tracing::warn!(
+            "completing {} placement(s) interrupted by a crash",
+            intents.len()
+        );
         let audited = archived_ids(&a.journal)?;
         let mut events = Vec::new();
         let mut touched = BTreeSet::new();
@@ -200,25 +236,46 @@ impl<'a> Ingestor<'a> {
             let txt = dir.join(archive::text_of(&it.file));
             if b.manifest.contains_key(&it.file) {
                 if !audited.contains(&it.id) {
-                    events.push(Event::new("archived").id(&it.id).path(format!("{}/{}", it.box_rel, it.file)).details(json!({"recovered": true})));
+                    events.push(
+                        Event::new("archived")
+                            .id(&it.id)
+                            .path(format!("{}/{}", it.box_rel, it.file))
+                            .details(json!({"recovered": true})),
+                    );
                 }
                 continue;
             }
             let whole = fsutil::sha256_file(&scan).ok().map(|(h, _)| h) == Some(it.id.clone())
-                && fs::read_to_string(&side).ok().and_then(|t| DocumentMeta::from_toml(&t).ok()).is_some_and(|m| m.id == it.id);
+                && fs::read_to_string(&side)
+                    .ok()
+                    .and_then(|t| DocumentMeta::from_toml(&t).ok())
+                    .is_some_and(|m| m.id == it.id);
             if whole {
-                let meta = fs::read_to_string(&side).ok().and_then(|t| DocumentMeta::from_toml(&t).ok());
-                let b = self.boxes.get_mut(&it.box_rel).context("box vanished from the cache")?;
+                let meta = fs::read_to_string(&side)
+                    .ok()
+                    .and_then(|t| DocumentMeta::from_toml(&t).ok());
+                let b = self
+                    .boxes
+                    .get_mut(&it.box_rel)
+                    .context("box vanished from the cache")?;
                 for p in [&scan, &side, &txt] {
                     if let (Ok((h, n)), Ok(rel)) = (fsutil::sha256_file(p), p.strip_prefix(&dir)) {
-                        b.manifest.insert(rel.to_string_lossy().replace('\\', "/"), Entry { sha256: h, size: n });
+                        b.manifest.insert(
+                            rel.to_string_lossy().replace('\\', "/"),
+                            Entry { sha256: h, size: n },
+                        );
                     }
                 }
                 if let Some(m) = meta {
                     b.label.add(&m);
                 }
                 touched.insert(it.box_rel.clone());
-                events.push(Event::new("archived").id(&it.id).path(format!("{}/{}", it.box_rel, it.file)).details(json!({"recovered": true})));
+                events.push(
+                    Event::new("archived")
+                        .id(&it.id)
+                        .path(format!("{}/{}", it.box_rel, it.file))
+                        .details(json!({"recovered": true})),
+                );
             } else {
                 for p in [&scan, &side, &txt] {
                     let _ = fs::remove_file(p);
@@ -238,7 +295,8 @@ impl<'a> Ingestor<'a> {
         let a = self.archive;
         let key = a.rel(&a.boxes.join(year.to_string()).join(group));
         if !self.boxes.contains_key(&key) {
-            let b = ArchiveBox::open(&a.boxes, &a.root, year, group).with_context(|| format!("cannot open box {key}"))?;
+            let b = ArchiveBox::open(&a.boxes, &a.root, year, group)
+                .with_context(|| format!("cannot open box {key}"))?;
             self.boxes.insert(key.clone(), b);
         }
         self.boxes.get_mut(&key).context("box cache")
@@ -253,7 +311,8 @@ impl<'a> Ingestor<'a> {
         fsutil::syncfs(&self.archive.boxes).context("cannot flush the archive to disk")?;
         for key in touched {
             if let Some(b) = self.boxes.get(key) {
-                b.write_tag_files(&self.archive.nomenclature.organisation, false).with_context(|| format!("cannot write the manifests of box {key}"))?;
+                b.write_tag_files(&self.archive.nomenclature.organisation, false)
+                    .with_context(|| format!("cannot write the manifests of box {key}"))?;
             }
         }
         fsutil::syncfs(&self.archive.boxes).context("cannot flush the archive to disk")?;
@@ -262,12 +321,19 @@ impl<'a> Ingestor<'a> {
 
     fn intent(&mut self, it: &Intent) -> Result<()> {
         if self.pending.is_none() {
-            self.pending = Some(OpenOptions::new().create(true).append(true).open(&self.pending_path).with_context(|| format!("cannot open {}", self.pending_path.display()))?);
+            self.pending = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.pending_path)
+                    .with_context(|| format!("cannot open {}", self.pending_path.display()))?,
+            );
         }
         let mut line = serde_json::to_vec(it)?;
         line.push(b'\n');
         if let Some(f) = self.pending.as_mut() {
-            f.write_all(&line).with_context(|| format!("cannot write {}", self.pending_path.display()))?;
+            f.write_all(&line)
+                .with_context(|| format!("cannot write {}", self.pending_path.display()))?;
         }
         Ok(())
     }
@@ -277,7 +343,9 @@ impl<'a> Ingestor<'a> {
         match fs::remove_file(&self.pending_path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("cannot remove {}", self.pending_path.display())),
+            Err(e) => {
+                Err(e).with_context(|| format!("cannot remove {}", self.pending_path.display()))
+            }
         }
     }
 
@@ -285,7 +353,10 @@ impl<'a> Ingestor<'a> {
     pub fn process_batch(&mut self, inputs: Vec<Input>) -> Result<Vec<Receipt>> {
         let prepared: Vec<Prepared> = {
             let (classifier, limits, archive) = (&self.classifier, &self.limits, self.archive);
-            inputs.into_par_iter().map(|i| prepare(i, classifier, limits, archive)).collect()
+            inputs
+                .into_par_iter()
+                .map(|i| prepare(i, classifier, limits, archive))
+                .collect()
         };
         let mut batch = Batch::default();
         for p in prepared {
@@ -298,18 +369,58 @@ impl<'a> Ingestor<'a> {
         match p {
             Prepared::Ready(r) => {
                 if let Err(e) = self.place_ready(&r, batch) {
-                    let reason = format!("could not be archived: {e:#}; it stays in place and will be retried");
+                    let reason = format!(
+                        "could not be archived: {e:#}; it stays in place and will be retried"
+                    );
                     tracing::warn!("{}: {reason}", r.input.display);
-                    batch.receipts.push(receipt(&r.input, Some(r.size), Some(&r.sha), Outcome::Deferred, &reason, None, None));
+                    batch.receipts.push(receipt(
+                        &r.input,
+                        Some(r.size),
+                        Some(&r.sha),
+                        Outcome::Deferred,
+                        &reason,
+                        None,
+                        None,
+                    ));
                 }
             }
-            Prepared::Review { input, sha, size, reasons, found, pages } => self.plan_review(input, sha, size, reasons, *found, pages, batch),
-            Prepared::Refuse { input, sha, size, code, reason, special } => self.plan_refuse(input, sha, size, code, &reason, special, batch),
+            Prepared::Review {
+                input,
+                sha,
+                size,
+                reasons,
+                found,
+                pages,
+            } => self.plan_review(input, sha, size, reasons, *found, pages, batch),
+            Prepared::Refuse {
+                input,
+                sha,
+                size,
+                code,
+                reason,
+                special,
+            } => self.plan_refuse(input, sha, size, code, &reason, special, batch),
             Prepared::Defer { input, reason } => {
-                batch.receipts.push(receipt(&input, None, None, Outcome::Deferred, &reason, None, None));
+                batch.receipts.push(receipt(
+                    &input,
+                    None,
+                    None,
+                    Outcome::Deferred,
+                    &reason,
+                    None,
+                    None,
+                ));
             }
             Prepared::Vanished { input } => {
-                batch.receipts.push(receipt(&input, None, None, Outcome::Vanished, "the file disappeared before it could be read", None, None));
+                batch.receipts.push(receipt(
+                    &input,
+                    None,
+                    None,
+                    Outcome::Vanished,
+                    "the file disappeared before it could be read",
+                    None,
+                    None,
+                ));
             }
         }
     }
@@ -319,10 +430,20 @@ impl<'a> Ingestor<'a> {
         if let Some(loc) = self.catalogue.get(&r.sha).cloned() {
             let existing = a.read_meta(&loc).ok();
             let dest = format!("{}/{}", loc.box_rel, loc.file);
-            let same_source = existing.as_ref().is_some_and(|m| m.source_path == r.input.display && m.source_name == r.input.name());
+            let same_source = existing.as_ref().is_some_and(|m| {
+                m.source_path == r.input.display && m.source_name == r.input.name()
+            });
             if same_source {
                 // A restart after a crash between commit and removing the source.
-                batch.receipts.push(receipt(&r.input, Some(r.size), Some(&r.sha), Outcome::Archived, "already archived by a run that was interrupted before it removed the source", Some(dest), Some(&r.sha)));
+                batch.receipts.push(receipt(
+                    &r.input,
+                    Some(r.size),
+                    Some(&r.sha),
+                    Outcome::Archived,
+                    "already archived by a run that was interrupted before it removed the source",
+                    Some(dest),
+                    Some(&r.sha),
+                ));
                 if r.input.consume {
                     batch.remove.push(r.input.path.clone());
                     batch.remove.push(r.input.dropped_sidecar());
@@ -330,26 +451,63 @@ impl<'a> Ingestor<'a> {
                 return Ok(());
             }
             let reason = format!("duplicate of document {} archived at {dest}", &r.sha[..12]);
-            self.plan_transfer(&r.input, Some(r.size), Some(&r.sha), Outcome::Duplicate, "duplicate", &reason, a.quarantine.join("duplicates"), batch, None);
+            self.plan_transfer(
+                &r.input,
+                Some(r.size),
+                Some(&r.sha),
+                Outcome::Duplicate,
+                "duplicate",
+                &reason,
+                a.quarantine.join("duplicates"),
+                batch,
+                None,
+            );
             return Ok(());
         }
         let (year, group, kind) = match (r.found.year, r.found.kind.as_deref()) {
-            (Some(y), Some(k)) => (y, r.found.group.clone().unwrap_or_else(|| a.config.boxes.default_group.clone()), k.to_string()),
+            (Some(y), Some(k)) => (
+                y,
+                r.found
+                    .group
+                    .clone()
+                    .unwrap_or_else(|| a.config.boxes.default_group.clone()),
+                k.to_string(),
+            ),
             _ => anyhow::bail!("classification incomplete"),
         };
-        let kind_def = a.nomenclature.kind(&kind).with_context(|| format!("kind {kind} is not in the nomenclature"))?.clone();
+        let kind_def = a
+            .nomenclature
+            .kind(&kind)
+            .with_context(|| format!("kind {kind} is not in the nomenclature"))?
+            .clone();
         let max = a.config.boxes.max_name_bytes;
         let group = naming::sanitize_component(&group, max);
         let box_rel = a.rel(&a.boxes.join(year.to_string()).join(&group));
         let b = self.box_for(year, &group)?;
-        let kind_dir = b.ensure_dirs(&kind).with_context(|| format!("cannot create the folder for {kind} in box {box_rel}"))?;
+        let kind_dir = b
+            .ensure_dirs(&kind)
+            .with_context(|| format!("cannot create the folder for {kind} in box {box_rel}"))?;
         let box_dir = b.dir.clone();
-        let file_name = choose_name(&kind_dir, &r.input.name(), r.found.date, r.found.number.as_deref(), &r.sha, max);
+        let file_name = choose_name(
+            &kind_dir,
+            &r.input.name(),
+            r.found.date,
+            r.found.number.as_deref(),
+            &r.sha,
+            max,
+        );
         let file_rel = format!("data/{kind}/{file_name}");
-        self.intent(&Intent { id: r.sha.clone(), box_rel: box_rel.clone(), year, group: group.clone(), file: file_rel.clone() })?;
+        self.intent(&Intent {
+            id: r.sha.clone(),
+            box_rel: box_rel.clone(),
+            year,
+            group: group.clone(),
+            file: file_rel.clone(),
+        })?;
 
         let dest = box_dir.join(&file_rel);
-        copy_verified(&r.input.path, &dest, &r.sha).with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?;
+        copy_verified(&r.input.path, &dest, &r.sha)
+            .with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?;
 
         let org_source = a.nomenclature.organisation.source_of_acquisition;
         let pdf_facts = PdfFacts {
@@ -371,7 +529,13 @@ impl<'a> Ingestor<'a> {
             group: r.found.group.as_ref().map(|_| group.clone()),
             date: r.found.date,
             number: r.found.number.clone(),
-            title: r.found.title.clone().or_else(|| Some(default_title(&kind_def.name, r.found.number.as_deref(), r.found.date))),
+            title: r.found.title.clone().or_else(|| {
+                Some(default_title(
+                    &kind_def.name,
+                    r.found.number.as_deref(),
+                    r.found.date,
+                ))
+            }),
             programme: r.found.programme.clone(),
             learners: r.found.learners.clone(),
             pages: r.info.pages,
@@ -396,18 +560,44 @@ impl<'a> Ingestor<'a> {
         };
         let side_rel = archive::sidecar_of(&file_rel);
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
-        fsutil::write_atomic(&box_dir.join(&side_rel), side_text.as_bytes(), false).with_context(|| format!("cannot write the sidecar {side_rel}"))?;
+        fsutil::write_atomic(&box_dir.join(&side_rel), side_text.as_bytes(), false)
+            .with_context(|| format!("cannot write the sidecar {side_rel}"))?;
         let b = self.boxes.get_mut(&box_rel).context("box cache")?;
-        b.manifest.insert(file_rel.clone(), Entry { sha256: r.sha.clone(), size: r.size });
-        b.manifest.insert(side_rel.clone(), Entry { sha256: fsutil::sha256_hex(side_text.as_bytes()), size: side_text.len() as u64 });
+        b.manifest.insert(
+            file_rel.clone(),
+            Entry {
+                sha256: r.sha.clone(),
+                size: r.size,
+            },
+        );
+        b.manifest.insert(
+            side_rel.clone(),
+            Entry {
+                sha256: fsutil::sha256_hex(side_text.as_bytes()),
+                size: side_text.len() as u64,
+            },
+        );
         if has_text {
             let txt_rel = archive::text_of(&file_rel);
-            fsutil::write_atomic(&box_dir.join(&txt_rel), r.text.as_bytes(), false).with_context(|| format!("cannot write the text {txt_rel}"))?;
-            b.manifest.insert(txt_rel, Entry { sha256: fsutil::sha256_hex(r.text.as_bytes()), size: r.text.len() as u64 });
+            fsutil::write_atomic(&box_dir.join(&txt_rel), r.text.as_bytes(), false)
+                .with_context(|| format!("cannot write the text {txt_rel}"))?;
+            b.manifest.insert(
+                txt_rel,
+                Entry {
+                    sha256: fsutil::sha256_hex(r.text.as_bytes()),
+                    size: r.text.len() as u64,
+                },
+            );
         }
         b.label.add(&meta);
         batch.touched.insert(box_rel.clone());
-        self.catalogue.insert(r.sha.clone(), DocLoc { box_rel: box_rel.clone(), file: file_rel.clone() });
+        self.catalogue.insert(
+            r.sha.clone(),
+            DocLoc {
+                box_rel: box_rel.clone(),
+                file: file_rel.clone(),
+            },
+        );
         let dest_rel = format!("{box_rel}/{file_rel}");
         batch.events.push(Event::new("archived").id(&r.sha).path(dest_rel.clone()).details(json!({
             "source": r.input.display, "kind": kind, "year": year, "group": meta.group, "case_index": meta.case.index,
@@ -418,7 +608,15 @@ impl<'a> Ingestor<'a> {
             TextLayer::None => "archived (image-only: no text layer, needs OCR)".to_string(),
             TextLayer::Garbage => "archived (text layer unusable: needs OCR)".to_string(),
         };
-        batch.receipts.push(receipt(&r.input, Some(r.size), Some(&r.sha), Outcome::Archived, &reason, Some(dest_rel), Some(&r.sha)));
+        batch.receipts.push(receipt(
+            &r.input,
+            Some(r.size),
+            Some(&r.sha),
+            Outcome::Archived,
+            &reason,
+            Some(dest_rel),
+            Some(&r.sha),
+        ));
         batch.indexed.push((meta, r.text.clone()));
         if r.input.consume {
             batch.remove.push(r.input.path.clone());
@@ -428,29 +626,99 @@ impl<'a> Ingestor<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn plan_review(&mut self, input: Input, sha: String, size: u64, reasons: Vec<String>, found: Classified, pages: u32, batch: &mut Batch) {
+    fn plan_review(
+        &mut self,
+        input: Input,
+        sha: String,
+        size: u64,
+        reasons: Vec<String>,
+        found: Classified,
+        pages: u32,
+        batch: &mut Batch,
+    ) {
         let reason = reasons.join("; ");
-        let template = review_template(&input, &found, &reasons, &self.archive.nomenclature.kind_ids(), pages);
+        let template = review_template(
+            &input,
+            &found,
+            &reasons,
+            &self.archive.nomenclature.kind_ids(),
+            pages,
+        );
         let review = self.archive.review.clone();
-        self.plan_transfer(&input, Some(size), Some(&sha), Outcome::Review, "review", &reason, review, batch, Some(template));
+        self.plan_transfer(
+            &input,
+            Some(size),
+            Some(&sha),
+            Outcome::Review,
+            "review",
+            &reason,
+            review,
+            batch,
+            Some(template),
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn plan_refuse(&mut self, input: Input, sha: Option<String>, size: Option<u64>, code: &str, reason: &str, special: bool, batch: &mut Batch) {
-        let dir = self.archive.quarantine.join(Utc::now().format("%Y-%m-%d").to_string());
+    fn plan_refuse(
+        &mut self,
+        input: Input,
+        sha: Option<String>,
+        size: Option<u64>,
+        code: &str,
+        reason: &str,
+        special: bool,
+        batch: &mut Batch,
+    ) {
+        let dir = self
+            .archive
+            .quarantine
+            .join(Utc::now().format("%Y-%m-%d").to_string());
         if special && !input.consume {
             // `ingest` never copies links or devices: the receipt is the record.
-            batch.receipts.push(receipt(&input, size, sha.as_deref(), Outcome::Refused, reason, None, None));
-            batch.events.push(Event::new("refused").path(input.display.clone()).details(json!({"code": code, "reason": reason})));
+            batch.receipts.push(receipt(
+                &input,
+                size,
+                sha.as_deref(),
+                Outcome::Refused,
+                reason,
+                None,
+                None,
+            ));
+            batch.events.push(
+                Event::new("refused")
+                    .path(input.display.clone())
+                    .details(json!({"code": code, "reason": reason})),
+            );
             return;
         }
-        self.plan_transfer(&input, size, sha.as_deref(), Outcome::Refused, code, reason, dir, batch, None);
+        self.plan_transfer(
+            &input,
+            size,
+            sha.as_deref(),
+            Outcome::Refused,
+            code,
+            reason,
+            dir,
+            batch,
+            None,
+        );
     }
 
     /// Decides where a refused, duplicate or review file goes; it is moved (or copied, for
     /// `ingest` without `--move`) after the receipts are durable.
     #[allow(clippy::too_many_arguments)]
-    fn plan_transfer(&mut self, input: &Input, size: Option<u64>, sha: Option<&str>, outcome: Outcome, code: &str, reason: &str, dir: PathBuf, batch: &mut Batch, template: Option<String>) {
+    fn plan_transfer(
+        &mut self,
+        input: &Input,
+        size: Option<u64>,
+        sha: Option<&str>,
+        outcome: Outcome,
+        code: &str,
+        reason: &str,
+        dir: PathBuf,
+        batch: &mut Batch,
+        template: Option<String>,
+    ) {
         let max = self.archive.config.boxes.max_name_bytes;
         let name = naming::sanitize_file_name(&input.name(), max);
         let mut dest = fsutil::unique_path(&dir, &name);
@@ -460,7 +728,10 @@ impl<'a> Ingestor<'a> {
             n += 1;
         }
         batch.reserved.insert(dest.clone());
-        let dest_name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dest_name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut notes = vec![(
             dir.join(format!("{dest_name}.reason.txt")),
             format!(
@@ -471,9 +742,12 @@ impl<'a> Ingestor<'a> {
                 outcome.as_str(),
                 Utc::now().to_rfc3339(),
                 match outcome {
-                    Outcome::Review => "what to do: fill in the template beside this file and drop both files back into the inbox.\n",
-                    Outcome::Duplicate => "what to do: nothing; the document is already archived. Delete this copy when you are satisfied.\n",
-                    _ => "what to do: fix the scan (re-scan, remove the password, save as PDF) and drop it into the inbox again.\n",
+                    Outcome::Review =>
+                        "what to do: fill in the template beside this file and drop both files back into the inbox.\n",
+                    Outcome::Duplicate =>
+                        "what to do: nothing; the document is already archived. Delete this copy when you are satisfied.\n",
+                    _ =>
+                        "what to do: fix the scan (re-scan, remove the password, save as PDF) and drop it into the inbox again.\n",
                 }
             ),
         )];
@@ -481,40 +755,74 @@ impl<'a> Ingestor<'a> {
             notes.push((dir.join(format!("{dest_name}.toml")), t));
         }
         let side = input.dropped_sidecar();
-        let sidecar = (fs::symlink_metadata(&side).map(|m| m.is_file()).unwrap_or(false) && outcome != Outcome::Review).then(|| (side, dir.join(format!("{dest_name}.dropped.toml"))));
+        let sidecar = (fs::symlink_metadata(&side)
+            .map(|m| m.is_file())
+            .unwrap_or(false)
+            && outcome != Outcome::Review)
+            .then(|| (side, dir.join(format!("{dest_name}.dropped.toml"))));
         let dest_rel = self.archive.rel(&dest);
         let action = match outcome {
             Outcome::Review => "moved-to-review",
             Outcome::Duplicate => "duplicate",
             _ => "quarantined",
         };
-        let mut ev = Event::new(action).path(input.display.clone()).details(json!({"code": code, "reason": reason, "destination": dest_rel}));
+        let mut ev = Event::new(action)
+            .path(input.display.clone())
+            .details(json!({"code": code, "reason": reason, "destination": dest_rel}));
         if let Some(s) = sha {
             ev = ev.id(s);
         }
         batch.events.push(ev);
-        batch.receipts.push(receipt(input, size, sha, outcome, reason, Some(dest_rel), None));
+        batch.receipts.push(receipt(
+            input,
+            size,
+            sha,
+            outcome,
+            reason,
+            Some(dest_rel),
+            None,
+        ));
         if outcome == Outcome::Review && input.consume {
             batch.remove.push(input.dropped_sidecar());
         }
-        batch.transfers.push(Transfer { src: input.path.clone(), dest, consume: input.consume, notes, sidecar });
+        batch.transfers.push(Transfer {
+            src: input.path.clone(),
+            dest,
+            consume: input.consume,
+            notes,
+            sidecar,
+        });
     }
 
     fn commit(&mut self, batch: Batch) -> Result<Vec<Receipt>> {
         self.write_boxes(&batch.touched)?;
-        self.audit.append(batch.events).context("cannot append to the audit log")?;
-        self.receipts.append(&batch.receipts).context("cannot append to the receipts")?;
+        self.audit
+            .append(batch.events)
+            .context("cannot append to the audit log")?;
+        self.receipts
+            .append(&batch.receipts)
+            .context("cannot append to the receipts")?;
         self.clear_intents()?;
         if !batch.indexed.is_empty() {
-            let res = batch.indexed.iter().try_for_each(|(m, t)| self.index.add(m, t)).and_then(|_| self.index.commit());
+            let res = batch
+                .indexed
+                .iter()
+                .try_for_each(|(m, t)| self.index.add(m, t))
+                .and_then(|_| self.index.commit());
             if let Err(e) = res {
                 // The index is derived: `archivist reindex` rebuilds it from the boxes.
-                tracing::error!("the search index could not be updated ({e:#}); run `archivist reindex`");
+                tracing::error!(
+                    "the search index could not be updated ({e:#}); run `archivist reindex`"
+                );
             }
         }
         for t in &batch.transfers {
             if let Err(e) = carry_out(t) {
-                tracing::error!("{}: could not be moved to {}: {e}; it stays where it is", t.src.display(), t.dest.display());
+                tracing::error!(
+                    "{}: could not be moved to {}: {e}; it stays where it is",
+                    t.src.display(),
+                    t.dest.display()
+                );
             }
         }
         let mut dirs = BTreeSet::new();
@@ -526,7 +834,10 @@ impl<'a> Ingestor<'a> {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!("{}: archived, but the source could not be removed: {e}", p.display()),
+                Err(e) => tracing::warn!(
+                    "{}: archived, but the source could not be removed: {e}",
+                    p.display()
+                ),
             }
         }
         for d in dirs {
@@ -558,7 +869,15 @@ fn carry_out(t: &Transfer) -> io::Result<()> {
     Ok(())
 }
 
-fn receipt(input: &Input, size: Option<u64>, sha: Option<&str>, outcome: Outcome, reason: &str, dest: Option<String>, id: Option<&str>) -> Receipt {
+fn receipt(
+    input: &Input,
+    size: Option<u64>,
+    sha: Option<&str>,
+    outcome: Outcome,
+    reason: &str,
+    dest: Option<String>,
+    id: Option<&str>,
+) -> Receipt {
     Receipt {
         time: Utc::now(),
         path: input.display.clone(),
@@ -571,16 +890,39 @@ fn receipt(input: &Input, size: Option<u64>, sha: Option<&str>, outcome: Outcome
     }
 }
 
-fn refuse(input: Input, sha: Option<String>, size: Option<u64>, code: &'static str, reason: String) -> Prepared {
-    Prepared::Refuse { input, sha, size, code, reason, special: false }
+fn refuse(
+    input: Input,
+    sha: Option<String>,
+    size: Option<u64>,
+    code: &'static str,
+    reason: String,
+) -> Prepared {
+    Prepared::Refuse {
+        input,
+        sha,
+        size,
+        code,
+        reason,
+        special: false,
+    }
 }
 
 /// Everything that can be done without touching the archive: runs in parallel.
-fn prepare(input: Input, classifier: &Classifier, limits: &PdfLimits, archive: &Archive) -> Prepared {
+fn prepare(
+    input: Input,
+    classifier: &Classifier,
+    limits: &PdfLimits,
+    archive: &Archive,
+) -> Prepared {
     let meta = match fs::symlink_metadata(&input.path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Prepared::Vanished { input },
-        Err(e) => return Prepared::Defer { input, reason: format!("cannot read the file's attributes: {e}") },
+        Err(e) => {
+            return Prepared::Defer {
+                input,
+                reason: format!("cannot read the file's attributes: {e}"),
+            };
+        }
     };
     let ft = meta.file_type();
     if !ft.is_file() {
@@ -596,24 +938,51 @@ fn prepare(input: Input, classifier: &Classifier, limits: &PdfLimits, archive: &
         } else {
             "not a regular file"
         };
-        return Prepared::Refuse { input, sha: None, size: None, code: "not-a-file", reason: format!("not a regular file: {what}"), special: true };
+        return Prepared::Refuse {
+            input,
+            sha: None,
+            size: None,
+            code: "not-a-file",
+            reason: format!("not a regular file: {what}"),
+            special: true,
+        };
     }
     let size = meta.len();
     if size == 0 {
         return refuse(input, None, Some(0), "empty", "empty file (0 bytes)".into());
     }
     if size > limits.max_bytes {
-        return refuse(input, None, Some(size), "over-limit", format!("over the size limit ({size} bytes > {} bytes; see limits.max_file_mb)", limits.max_bytes));
+        return refuse(
+            input,
+            None,
+            Some(size),
+            "over-limit",
+            format!(
+                "over the size limit ({size} bytes > {} bytes; see limits.max_file_mb)",
+                limits.max_bytes
+            ),
+        );
     }
     let bytes = match read_regular(&input.path, limits.max_bytes) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Prepared::Vanished { input },
-        Err(e) => return Prepared::Defer { input, reason: format!("cannot read the file: {e}") },
+        Err(e) => {
+            return Prepared::Defer {
+                input,
+                reason: format!("cannot read the file: {e}"),
+            };
+        }
     };
     let size = bytes.len() as u64;
     let sha = fsutil::sha256_hex(&bytes);
     if let Some(kind) = sniff_other_format(&bytes) {
-        return refuse(input, Some(sha), Some(size), "not-pdf", format!("not a PDF: {kind} (scan to PDF, or see the OCR/images issue)"));
+        return refuse(
+            input,
+            Some(sha),
+            Some(size),
+            "not-pdf",
+            format!("not a PDF: {kind} (scan to PDF, or see the OCR/images issue)"),
+        );
     }
     let info = match pdf::inspect(&bytes, limits) {
         Ok(i) => i,
@@ -627,12 +996,28 @@ fn prepare(input: Input, classifier: &Classifier, limits: &PdfLimits, archive: &
     // A dropped sidecar (scan.pdf.toml) says what the scan is.
     let side_path = input.dropped_sidecar();
     let sidecar = match fs::symlink_metadata(&side_path) {
-        Ok(m) if m.is_file() => match fs::read_to_string(&side_path).map_err(|e| e.to_string()).and_then(|t| DropSidecar::parse(&t)) {
+        Ok(m) if m.is_file() => match fs::read_to_string(&side_path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| DropSidecar::parse(&t))
+        {
             Ok(s) => Some(s),
             Err(e) => {
                 let found = Classified::default();
-                let reasons = vec![format!("its sidecar {} could not be read: {e}", side_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())];
-                return Prepared::Review { input, sha, size, reasons, found: Box::new(found), pages: info.pages };
+                let reasons = vec![format!(
+                    "its sidecar {} could not be read: {e}",
+                    side_path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                )];
+                return Prepared::Review {
+                    input,
+                    sha,
+                    size,
+                    reasons,
+                    found: Box::new(found),
+                    pages: info.pages,
+                };
             }
         },
         _ => None,
@@ -641,7 +1026,16 @@ fn prepare(input: Input, classifier: &Classifier, limits: &PdfLimits, archive: &
     if let Some(s) = &sidecar {
         if let Some(g) = &s.group {
             if !naming::is_safe_component(g, max) {
-                return refuse(input, Some(sha), Some(size), "bad-sidecar", format!("the sidecar's group \"{}\" is not a plain folder name (it contains '/', '\\', '..' or control characters)", g.escape_debug()));
+                return refuse(
+                    input,
+                    Some(sha),
+                    Some(size),
+                    "bad-sidecar",
+                    format!(
+                        "the sidecar's group \"{}\" is not a plain folder name (it contains '/', '\\', '..' or control characters)",
+                        g.escape_debug()
+                    ),
+                );
             }
         }
     }
@@ -650,37 +1044,68 @@ fn prepare(input: Input, classifier: &Classifier, limits: &PdfLimits, archive: &
         _ => info.page_text.join("\n\u{c}\n"),
     };
     let name = input.name();
-    let found = classifier.classify(&Evidence { sidecar: sidecar.as_ref(), folders: &input.folders, file_name: &name, info: &info.info, text: &text });
+    let found = classifier.classify(&Evidence {
+        sidecar: sidecar.as_ref(),
+        folders: &input.folders,
+        file_name: &name,
+        info: &info.info,
+        text: &text,
+    });
     let mut reasons = found.review_reasons();
     if let Some(k) = &found.kind {
         if !classifier.is_kind(k) {
-            reasons.push(format!("kind \"{k}\" is not in the nomenclature (allowed: {})", archive.nomenclature.kind_ids().join(", ")));
+            reasons.push(format!(
+                "kind \"{k}\" is not in the nomenclature (allowed: {})",
+                archive.nomenclature.kind_ids().join(", ")
+            ));
         }
     }
     if let Some(g) = &found.group {
         if !naming::is_safe_component(g, max) {
-            reasons.push(format!("the group \"{}\" is not a plain folder name", g.escape_debug()));
+            reasons.push(format!(
+                "the group \"{}\" is not a plain folder name",
+                g.escape_debug()
+            ));
         }
     }
     if !reasons.is_empty() {
-        return Prepared::Review { input, sha, size, reasons, found: Box::new(found), pages: info.pages };
+        return Prepared::Review {
+            input,
+            sha,
+            size,
+            reasons,
+            found: Box::new(found),
+            pages: info.pages,
+        };
     }
     let text = info.page_text.join("\n\u{c}\n");
-    Prepared::Ready(Box::new(Ready { input, sha, size, info, found, text }))
+    Prepared::Ready(Box::new(Ready {
+        input,
+        sha,
+        size,
+        info,
+        found,
+        text,
+    }))
 }
 
 /// Reads a regular file without following links and without blocking on a FIFO swapped
 /// in after the type check.
 fn read_regular(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     use std::os::unix::fs::OpenOptionsExt;
-    let f = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?;
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
     if !f.metadata()?.is_file() {
         return Err(io::Error::other("not a regular file"));
     }
     let mut buf = Vec::new();
     f.take(max + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > max {
-        return Err(io::Error::other("the file grew past the size limit while being read"));
+        return Err(io::Error::other(
+            "the file grew past the size limit while being read",
+        ));
     }
     Ok(buf)
 }
@@ -713,8 +1138,13 @@ fn sniff_other_format(b: &[u8]) -> Option<&'static str> {
 fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = dest.parent().context("destination has no folder")?;
-    let mut input = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(src)?;
-    let mut tmp = tempfile::Builder::new().prefix(fsutil::TMP_PREFIX).tempfile_in(dir)?;
+    let mut input = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(src)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(fsutil::TMP_PREFIX)
+        .tempfile_in(dir)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -735,7 +1165,14 @@ fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
 }
 
 /// `2024-03-15_45-у_scan_0001.pdf`; a taken name gets the id's first 8 characters.
-fn choose_name(dir: &Path, source: &str, date: Option<chrono::NaiveDate>, number: Option<&str>, sha: &str, max: usize) -> String {
+fn choose_name(
+    dir: &Path,
+    source: &str,
+    date: Option<chrono::NaiveDate>,
+    number: Option<&str>,
+    sha: &str,
+    max: usize,
+) -> String {
     let stem = source.rsplit_once('.').map(|(s, _)| s).unwrap_or(source);
     let mut base = String::new();
     if let Some(d) = date {
@@ -750,7 +1187,8 @@ fn choose_name(dir: &Path, source: &str, date: Option<chrono::NaiveDate>, number
     let first = format!("{base}.pdf");
     let taken = |n: &str| {
         let p = dir.join(n);
-        fs::symlink_metadata(&p).is_ok() || fs::symlink_metadata(dir.join(archive::sidecar_of(n))).is_ok()
+        fs::symlink_metadata(&p).is_ok()
+            || fs::symlink_metadata(dir.join(archive::sidecar_of(n))).is_ok()
     };
     if !taken(&first) {
         return first;
@@ -771,10 +1209,19 @@ fn default_title(kind_name: &str, number: Option<&str>, date: Option<chrono::Nai
 
 /// A sidecar template for a scan in review: what was found is filled in, what is missing
 /// is marked, and the allowed kinds are listed.
-fn review_template(input: &Input, f: &Classified, reasons: &[String], kinds: &[&str], pages: u32) -> String {
+fn review_template(
+    input: &Input,
+    f: &Classified,
+    reasons: &[String],
+    kinds: &[&str],
+    pages: u32,
+) -> String {
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
     let mut t = String::new();
-    t.push_str(&format!("# Metadata for {} ({pages} page(s)).\n", input.name()));
+    t.push_str(&format!(
+        "# Metadata for {} ({pages} page(s)).\n",
+        input.name()
+    ));
     t.push_str("# It needs a person because:\n");
     for r in reasons {
         t.push_str(&format!("#   - {r}\n"));
@@ -821,7 +1268,11 @@ fn read_intents(path: &Path) -> Result<Vec<Intent>> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     // A line cut by the crash is ignored: its placement had not started.
-    Ok(BufReader::new(f).lines().map_while(Result::ok).filter_map(|l| serde_json::from_str(&l).ok()).collect())
+    Ok(BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect())
 }
 
 fn archived_ids(journal: &Path) -> Result<HashSet<String>> {

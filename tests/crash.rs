@@ -8,23 +8,35 @@ use std::collections::HashMap;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use archivist::archive::{sidecar_of, Archive};
+use archivist::archive::{Archive, sidecar_of};
 use archivist::document::DocumentMeta;
 use common::*;
 
 #[test]
 fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
-    let t = TestArchive::with_config("[watch]\nstable_secs = 0.3\npoll_ms = 20\nrescan_secs = 1\nbatch_max = 16\n");
+    let t = TestArchive::with_config(
+        "[watch]\nstable_secs = 0.3\npoll_ms = 20\nrescan_secs = 1\nbatch_max = 16\n",
+    );
     let gen_dir = t.tmp.path().join("gen");
-    let opts = archivist::fixturegen::GenOptions { seed: 7, count: 200, ..Default::default() };
+    let opts = archivist::fixturegen::GenOptions {
+        seed: 7,
+        count: 200,
+        ..Default::default()
+    };
     let expected = archivist::fixturegen::write_set(&gen_dir, &opts).unwrap();
     assert_eq!(expected.len(), 200);
-    let inputs: HashMap<String, String> = expected.iter().map(|e| (sha256(&gen_dir.join(&e.file)), e.file.clone())).collect();
+    let inputs: HashMap<String, String> = expected
+        .iter()
+        .map(|e| (sha256(&gen_dir.join(&e.file)), e.file.clone()))
+        .collect();
 
     for e in &expected {
         fs::copy(gen_dir.join(&e.file), t.inbox().join(&e.file)).unwrap();
     }
-    let seed = std::env::var("CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| fastrand::u64(..));
+    let seed = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
     eprintln!("crash schedule seed {seed} (set CRASH_SEED to replay)");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut kills = 0;
@@ -33,26 +45,44 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
         // Kill at a random moment once work is under way.
         let delay = Duration::from_millis(rng.u64(300..2500));
         let start = Instant::now();
-        wait_until(delay + Duration::from_secs(1), || start.elapsed() >= delay || matches!(w.try_wait(), Ok(Some(_))));
+        wait_until(delay + Duration::from_secs(1), || {
+            start.elapsed() >= delay || matches!(w.try_wait(), Ok(Some(_)))
+        });
         unsafe {
             libc::kill(w.id() as i32, libc::SIGKILL);
         }
         let _ = w.wait();
         kills += 1;
+        eprintln!(
+            "kill {kills} after {delay:?}: {} receipt(s), {} file(s) still in the inbox",
+            t.receipts().len(),
+            t.inbox_files().len()
+        );
         if t.inbox_files().is_empty() {
             break;
         }
     }
+    assert!(
+        kills >= 2,
+        "the schedule must interrupt ingest at least twice"
+    );
     // Final run to completion.
     let mut w = t.spawn_watch();
-    assert!(wait_until(Duration::from_secs(300), || t.inbox_files().is_empty()), "inbox not drained after {kills} kills:\n{}", t.watch_log());
+    assert!(
+        wait_until(Duration::from_secs(300), || t.inbox_files().is_empty()),
+        "inbox not drained after {kills} kills:\n{}",
+        t.watch_log()
+    );
     assert_eq!(interrupt(&mut w), Some(0));
 
     let a: Archive = t.archive();
     let cat = a.catalogue().unwrap();
     // Exactly once: every input is in the catalogue (ids are unique keys) …
     for (sha, file) in &inputs {
-        assert!(cat.contains_key(sha), "{file} was lost (not archived, not in the inbox)");
+        assert!(
+            cat.contains_key(sha),
+            "{file} was lost (not archived, not in the inbox)"
+        );
     }
     // … and no scan appears twice in any box.
     let mut scans = 0;
@@ -60,27 +90,73 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
         let manifest = archivist::boxes::read_manifest(&dir).unwrap();
         for (rel, sha) in &manifest {
             let p = dir.join(rel);
-            assert_eq!(&sha256(&p), sha, "manifest entry {} does not match the file", p.display());
+            assert_eq!(
+                &sha256(&p),
+                sha,
+                "manifest entry {} does not match the file",
+                p.display()
+            );
             if rel.ends_with(".pdf") {
                 scans += 1;
                 let side = dir.join(sidecar_of(rel));
-                assert!(manifest.contains_key(&sidecar_of(rel)), "{rel}: sidecar not in the manifest");
+                assert!(
+                    manifest.contains_key(&sidecar_of(rel)),
+                    "{rel}: sidecar not in the manifest"
+                );
                 let m = DocumentMeta::from_toml(&fs::read_to_string(&side).unwrap()).unwrap();
                 assert_eq!(&m.id, sha, "{rel}: sidecar names another scan");
             }
         }
-        for e in walkdir::WalkDir::new(dir.join("data")).into_iter().flatten() {
+        for e in walkdir::WalkDir::new(dir.join("data"))
+            .into_iter()
+            .flatten()
+        {
             if e.file_type().is_file() {
-                let rel = e.path().strip_prefix(&dir).unwrap().to_string_lossy().to_string();
-                assert!(manifest.contains_key(&rel), "untracked or temp file left in a box: {rel}");
+                let rel = e
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                assert!(
+                    manifest.contains_key(&rel),
+                    "untracked or temp file left in a box: {rel}"
+                );
             }
         }
     }
     assert_eq!(scans, inputs.len(), "every input archived exactly once");
-    let quarantined: Vec<_> = walkdir::WalkDir::new(t.root.join("quarantine")).into_iter().flatten().filter(|e| e.file_type().is_file()).collect();
-    assert!(quarantined.is_empty(), "nothing should be quarantined: {:?}", quarantined.iter().map(|e| e.path().display().to_string()).collect::<Vec<_>>());
+    let quarantined: Vec<_> = walkdir::WalkDir::new(t.root.join("quarantine"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .collect();
+    assert!(
+        quarantined.is_empty(),
+        "nothing should be quarantined: {:?}",
+        quarantined
+            .iter()
+            .map(|e| e.path().display().to_string())
+            .collect::<Vec<_>>()
+    );
     let out = t.cmd(&["audit", "verify"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    eprintln!(
+        "{}",
+        t.watch_log()
+            .lines()
+            .filter(|l| l.contains("interrupted") || l.contains("temporary"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     let out = t.cmd(&["verify"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

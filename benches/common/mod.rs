@@ -21,14 +21,23 @@ pub fn scans(count: usize) -> PathBuf {
     if !done.is_file() {
         let _ = std::fs::remove_dir_all(&dir);
         eprintln!("generating {count} scans into {} …", dir.display());
-        let opts = archivist::fixturegen::GenOptions { seed: 42, count, ..Default::default() };
+        let opts = archivist::fixturegen::GenOptions {
+            seed: 42,
+            count,
+            ..Default::default()
+        };
         archivist::fixturegen::write_set(&dir, &opts).expect("generate scans");
     }
     dir
 }
 
 pub fn pdfs(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "pdf")).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
     v.sort();
     v
 }
@@ -49,7 +58,11 @@ pub fn run_measured(cmd: &mut Command) -> ChildRun {
     // SAFETY: wait4 on our own child; `ru` is a valid out-pointer.
     unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
     std::mem::forget(child);
-    ChildRun { wall: start.elapsed(), max_rss_kb: ru.ru_maxrss, status: libc::WEXITSTATUS(status) }
+    ChildRun {
+        wall: start.elapsed(),
+        max_rss_kb: ru.ru_maxrss,
+        status: libc::WEXITSTATUS(status),
+    }
 }
 
 pub fn mb(bytes: u64) -> f64 {

@@ -29,20 +29,38 @@ pub fn fixtures_dir() -> PathBuf {
     repo().join("fixtures/scans")
 }
 
+/// The committed fixture PDFs copied into a fresh folder (without expected.json).
+pub fn fixture_pdfs_in(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for e in fixture_expected() {
+        std::fs::copy(fixtures_dir().join(&e.file), dir.join(&e.file)).unwrap();
+    }
+    dir.to_path_buf()
+}
+
 pub fn fixture_expected() -> Vec<archivist::fixturegen::Expected> {
-    let text = std::fs::read_to_string(fixtures_dir().join("expected.json")).expect("fixtures/scans/expected.json");
+    let text = std::fs::read_to_string(fixtures_dir().join("expected.json"))
+        .expect("fixtures/scans/expected.json");
     serde_json::from_str(&text).expect("valid expected.json")
 }
 
 /// True when an external tool is on PATH. Off CI a missing tool skips the check with a
 /// message; on CI (CI=true) it fails, because .ci/run installs it.
 pub fn have_tool(name: &str) -> bool {
-    let ok = Command::new("sh").arg("-c").arg(format!("command -v {name}")).stdout(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     if !ok {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{name} is required on CI (.ci/run installs it)");
         }
-        eprintln!("SKIPPED: {name} is not installed, so this check was skipped (.ci/run installs it)");
+        eprintln!(
+            "SKIPPED: {name} is not installed, so this check was skipped (.ci/run installs it)"
+        );
     }
     ok
 }
@@ -63,7 +81,8 @@ pub struct TestArchive {
     pub root: PathBuf,
 }
 
-pub const FAST_CONFIG: &str = "[watch]\nstable_secs = 0.5\npoll_ms = 50\nrescan_secs = 2\nretry_min_secs = 1\n";
+pub const FAST_CONFIG: &str =
+    "[watch]\nstable_secs = 0.5\npoll_ms = 50\nrescan_secs = 2\nretry_min_secs = 1\n";
 
 impl TestArchive {
     pub fn new() -> TestArchive {
@@ -74,8 +93,17 @@ impl TestArchive {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path().join("archive");
         std::fs::create_dir_all(&root).unwrap();
-        let out = Command::new(bin()).arg("--root").arg(&root).arg("init").output().unwrap();
-        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(bin())
+            .arg("--root")
+            .arg(&root)
+            .arg("init")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Tests use a short stability delay; everything else is the documented default.
         std::fs::write(root.join("archivist.toml"), cfg).unwrap();
         TestArchive { tmp, root }
@@ -86,19 +114,34 @@ impl TestArchive {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(bin()).arg("--root").arg(&self.root).args(args).output().expect("run archivist")
+        Command::new(bin())
+            .arg("--root")
+            .arg(&self.root)
+            .args(args)
+            .output()
+            .expect("run archivist")
     }
 
     pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
         let mut a = vec!["--json"];
         a.extend_from_slice(args);
         let out = self.cmd(&a);
-        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
         (out.status.code().unwrap_or(-1), v)
     }
 
     pub fn spawn_watch(&self) -> Child {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.tmp.path().join("watch.log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.tmp.path().join("watch.log"))
+            .unwrap();
         Command::new(bin())
             .arg("--root")
             .arg(&self.root)
@@ -119,7 +162,12 @@ impl TestArchive {
     }
 
     pub fn inbox_files(&self) -> Vec<PathBuf> {
-        walkdir::WalkDir::new(self.inbox()).into_iter().flatten().filter(|e| !e.file_type().is_dir()).map(|e| e.into_path()).collect()
+        walkdir::WalkDir::new(self.inbox())
+            .into_iter()
+            .flatten()
+            .filter(|e| !e.file_type().is_dir())
+            .map(|e| e.into_path())
+            .collect()
     }
 
     pub fn archive(&self) -> archivist::archive::Archive {
