@@ -296,10 +296,10 @@ pub fn history(journal_dir: &Path, id: &str) -> io::Result<Vec<AuditRecord>> {
         if !line.contains(id) {
             continue;
         }
-        if let Ok(r) = serde_json::from_str::<AuditRecord>(&line) {
-            if r.id.as_deref() == Some(id) {
-                out.push(r);
-            }
+        if let Ok(r) = serde_json::from_str::<AuditRecord>(&line)
+            && r.id.as_deref() == Some(id)
+        {
+            out.push(r);
         }
     }
     Ok(out)

@@ -109,15 +109,13 @@ impl ArchiveBox {
             let size = fs::metadata(b.dir.join(&path))
                 .map(|m| m.len())
                 .unwrap_or(0);
-            if path.ends_with(".toml") {
-                if let Ok(meta) = fs::read_to_string(b.dir.join(&path))
+            if path.ends_with(".toml")
+                && let Ok(meta) = fs::read_to_string(b.dir.join(&path))
                     .map_err(|_| ())
                     .and_then(|t| DocumentMeta::from_toml(&t).map_err(|_| ()))
-                {
-                    if meta.status == "active" {
-                        b.label.add(&meta);
-                    }
-                }
+                && meta.status == "active"
+            {
+                b.label.add(&meta);
             }
             b.manifest.insert(path, Entry { sha256: sha, size });
         }

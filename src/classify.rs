@@ -129,7 +129,7 @@ impl Classifier {
     pub fn classify(&self, ev: &Evidence) -> Classified {
         let mut c = Classified::default();
         // Lowest precedence first; each later source overwrites what it provides.
-        self.from_text(ev.text, "text", &mut c);
+        self.read_text(ev.text, "text", &mut c);
         let info_text = ["Title", "Subject", "Keywords"]
             .iter()
             .filter_map(|k| ev.info.get(*k))
@@ -138,7 +138,7 @@ impl Classifier {
             .join("\n");
         if !info_text.trim().is_empty() {
             let mut from_info = Classified::default();
-            self.from_text(&info_text, "pdf-info", &mut from_info);
+            self.read_text(&info_text, "pdf-info", &mut from_info);
             // Names in Info are rare and unreliable; keep the text's.
             from_info.learners.clear();
             overlay(&mut c, from_info);
@@ -152,29 +152,29 @@ impl Classifier {
                 "pdf-info",
             );
         }
-        overlay(&mut c, self.from_file_name(ev.file_name));
-        overlay(&mut c, self.from_folders(ev.folders));
+        overlay(&mut c, self.read_file_name(ev.file_name));
+        overlay(&mut c, self.read_folders(ev.folders));
         if let Some(s) = ev.sidecar {
             overlay(&mut c, from_sidecar(s));
         }
         // The year follows the date; failing that, the year in the group code.
-        if c.year.is_none() || c.provenance.get("year").map(String::as_str) == Some("group-code") {
-            if let Some(d) = c.date {
-                let src = c.provenance.get("date").cloned().unwrap_or_default();
-                c.year = Some(chrono::Datelike::year(&d));
-                c.provenance.insert("year".into(), src);
-            }
+        if (c.year.is_none() || c.provenance.get("year").map(String::as_str) == Some("group-code"))
+            && let Some(d) = c.date
+        {
+            let src = c.provenance.get("date").cloned().unwrap_or_default();
+            c.year = Some(chrono::Datelike::year(&d));
+            c.provenance.insert("year".into(), src);
         }
-        if c.year.is_none() {
-            if let Some(y) = c.group.as_deref().and_then(year_in_group) {
-                c.year = Some(y);
-                c.provenance.insert("year".into(), "group-code".into());
-            }
+        if c.year.is_none()
+            && let Some(y) = c.group.as_deref().and_then(year_in_group)
+        {
+            c.year = Some(y);
+            c.provenance.insert("year".into(), "group-code".into());
         }
         c
     }
 
-    fn from_text(&self, text: &str, src: &str, c: &mut Classified) {
+    fn read_text(&self, text: &str, src: &str, c: &mut Classified) {
         let folded = fold(text);
         for (kind, all, any) in &self.rules {
             if all.iter().all(|w| folded.contains(w.as_str()))
@@ -262,7 +262,7 @@ impl Classifier {
         }
     }
 
-    fn from_file_name(&self, name: &str) -> Classified {
+    fn read_file_name(&self, name: &str) -> Classified {
         let mut c = Classified::default();
         let src = "file-name";
         for re in &self.filename_patterns {
@@ -316,7 +316,7 @@ impl Classifier {
         c
     }
 
-    fn from_folders(&self, folders: &[String]) -> Classified {
+    fn read_folders(&self, folders: &[String]) -> Classified {
         let mut c = Classified::default();
         let src = "folder";
         for pat in &self.folder_patterns {

@@ -184,10 +184,10 @@ pub fn verify(a: &Archive, scope: &Scope, on_bytes: &(dyn Fn(u64) + Sync)) -> io
                     continue;
                 }
             }
-            if let Some(p) = scope.sample {
-                if rng.f64() * 100.0 >= p {
-                    continue;
-                }
+            if let Some(p) = scope.sample
+                && rng.f64() * 100.0 >= p
+            {
+                continue;
             }
             jobs.push(Job {
                 box_idx: i,

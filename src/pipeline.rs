@@ -514,7 +514,7 @@ impl<'a> Ingestor<'a> {
             version: r.info.version.clone(),
             producer: r.info.info.get("Producer").cloned(),
             creator: r.info.info.get("Creator").cloned(),
-            text_layer: r.info.text_layer.clone(),
+            text_layer: r.info.text_layer,
             repaired: r.info.repaired,
             encrypted: r.info.encrypted,
             active_content: r.info.active_content,
@@ -1023,21 +1023,20 @@ fn prepare(
         _ => None,
     };
     let max = archive.config.boxes.max_name_bytes;
-    if let Some(s) = &sidecar {
-        if let Some(g) = &s.group {
-            if !naming::is_safe_component(g, max) {
-                return refuse(
-                    input,
-                    Some(sha),
-                    Some(size),
-                    "bad-sidecar",
-                    format!(
-                        "the sidecar's group \"{}\" is not a plain folder name (it contains '/', '\\', '..' or control characters)",
-                        g.escape_debug()
-                    ),
-                );
-            }
-        }
+    if let Some(s) = &sidecar
+        && let Some(g) = &s.group
+        && !naming::is_safe_component(g, max)
+    {
+        return refuse(
+            input,
+            Some(sha),
+            Some(size),
+            "bad-sidecar",
+            format!(
+                "the sidecar's group \"{}\" is not a plain folder name (it contains '/', '\\', '..' or control characters)",
+                g.escape_debug()
+            ),
+        );
     }
     let text = match info.text_layer {
         TextLayer::Garbage => String::new(),
@@ -1052,21 +1051,21 @@ fn prepare(
         text: &text,
     });
     let mut reasons = found.review_reasons();
-    if let Some(k) = &found.kind {
-        if !classifier.is_kind(k) {
-            reasons.push(format!(
-                "kind \"{k}\" is not in the nomenclature (allowed: {})",
-                archive.nomenclature.kind_ids().join(", ")
-            ));
-        }
+    if let Some(k) = &found.kind
+        && !classifier.is_kind(k)
+    {
+        reasons.push(format!(
+            "kind \"{k}\" is not in the nomenclature (allowed: {})",
+            archive.nomenclature.kind_ids().join(", ")
+        ));
     }
-    if let Some(g) = &found.group {
-        if !naming::is_safe_component(g, max) {
-            reasons.push(format!(
-                "the group \"{}\" is not a plain folder name",
-                g.escape_debug()
-            ));
-        }
+    if let Some(g) = &found.group
+        && !naming::is_safe_component(g, max)
+    {
+        reasons.push(format!(
+            "the group \"{}\" is not a plain folder name",
+            g.escape_debug()
+        ));
     }
     if !reasons.is_empty() {
         return Prepared::Review {
@@ -1283,12 +1282,11 @@ fn archived_ids(journal: &Path) -> Result<HashSet<String>> {
         Err(e) => return Err(e.into()),
     };
     for line in BufReader::new(f).lines().map_while(Result::ok) {
-        if let Ok(r) = serde_json::from_str::<crate::audit::AuditRecord>(&line) {
-            if r.action == "archived" {
-                if let Some(id) = r.id {
-                    out.insert(id);
-                }
-            }
+        if let Ok(r) = serde_json::from_str::<crate::audit::AuditRecord>(&line)
+            && r.action == "archived"
+            && let Some(id) = r.id
+        {
+            out.insert(id);
         }
     }
     Ok(out)
