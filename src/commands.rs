@@ -11,7 +11,6 @@ use serde_json::json;
 use crate::archive::Archive;
 use crate::error::{ConfigError, exit};
 use crate::inbox::{self, Filter, WatchOptions};
-use crate::index::NoIndex;
 use crate::lock::{LockError, WriterLock};
 use crate::pipeline::{Ingestor, Input, Summary};
 use crate::receipts::{Outcome, Receipt};
@@ -97,7 +96,7 @@ fn open_writer(ctx: &Ctx, command: &str) -> Result<(Archive, WriterLock)> {
 pub fn watch(ctx: &Ctx) -> i32 {
     run(ctx, || {
         let (a, _lock) = open_writer(ctx, "archivist watch")?;
-        let mut ing = Ingestor::open(&a, Box::new(NoIndex))?;
+        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         ctrlc::set_handler(move || s.store(true, Ordering::SeqCst))
@@ -179,7 +178,7 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
                 inputs.push(i);
             }
         }
-        let mut ing = Ingestor::open(&a, Box::new(NoIndex))?;
+        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
         let bar = progress(inputs.len() as u64, ctx.json || ctx.quiet);
         let mut summary = Summary::default();
         let mut all = Vec::new();
@@ -441,5 +440,224 @@ pub fn verify(ctx: &Ctx, scope: &crate::fixity::Scope, history: bool) -> i32 {
             );
         }
         Ok(if run.ok() { exit::OK } else { exit::FINDINGS })
+    })
+}
+
+fn render_snippet(s: &str) -> String {
+    use std::io::IsTerminal;
+    let (a, b) = if std::io::stdout().is_terminal() {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("«", "»")
+    };
+    s.replace(crate::index::MARK_START, a)
+        .replace(crate::index::MARK_END, b)
+}
+
+pub fn search(ctx: &Ctx, query: &str, filters: &crate::index::Filters) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let ix = crate::index::SearchIndex::open(&a.index)?;
+        let hits = match ix.search(query, filters) {
+            Ok(h) => h,
+            Err(e) if format!("{e}").contains("malformed") => {
+                if ctx.json {
+                    print_json(&json!({"error": format!("{e:#}"), "exit_code": exit::USAGE}));
+                } else {
+                    eprintln!("error: {e:#}");
+                }
+                return Ok(exit::USAGE);
+            }
+            Err(e) => return Err(e),
+        };
+        if ctx.json {
+            print_json(&json!({"query": query, "hits": hits}));
+        } else {
+            if hits.is_empty() {
+                println!("no documents match {query:?}");
+            }
+            for h in &hits {
+                println!(
+                    "{:>6.2}  {}  {:<18} {:<10} {:<8} {}  [{}]",
+                    h.score,
+                    &h.id[..12.min(h.id.len())],
+                    h.kind,
+                    h.date.as_deref().unwrap_or("—"),
+                    h.number
+                        .as_deref()
+                        .map(|n| format!("№ {n}"))
+                        .unwrap_or_default(),
+                    h.title.as_deref().unwrap_or(""),
+                    h.box_path
+                );
+                if h.status != "active" {
+                    println!(
+                        "        {}: {}",
+                        h.status.to_uppercase(),
+                        h.note.as_deref().unwrap_or("")
+                    );
+                }
+                if !h.snippet.is_empty() {
+                    println!("        … {} …", render_snippet(&h.snippet));
+                }
+            }
+        }
+        Ok(if hits.is_empty() {
+            exit::NOT_FOUND
+        } else {
+            exit::OK
+        })
+    })
+}
+
+pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let ix = crate::index::SearchIndex::open(&a.index)?;
+        let people = crate::index::dossier(&ix, name)?;
+        if ctx.json {
+            print_json(&json!({"query": name, "people": people}));
+            return Ok(if people.is_empty() {
+                exit::NOT_FOUND
+            } else {
+                exit::OK
+            });
+        }
+        if people.is_empty() {
+            println!("no documents name {name:?}");
+            return Ok(exit::NOT_FOUND);
+        }
+        let kind_name = |k: &str| {
+            a.nomenclature
+                .kind(k)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| k.to_string())
+        };
+        for p in &people {
+            if markdown {
+                println!("# Индивидуальный учёт результатов: {}\n", p.name);
+                println!("Формы имени в документах: {}\n", p.forms.join("; "));
+            } else {
+                println!(
+                    "{}  ({} document(s); written as: {})",
+                    p.name,
+                    p.documents.len(),
+                    p.forms.join("; ")
+                );
+            }
+            for kind in crate::index::LIFE_CYCLE {
+                let docs: Vec<_> = p.documents.iter().filter(|d| d.kind == kind).collect();
+                if docs.is_empty() {
+                    continue;
+                }
+                if markdown {
+                    println!("## {}\n", kind_name(kind));
+                    println!(
+                        "| Дата | Номер | Документ | Группа | Где хранится | Статус |\n|---|---|---|---|---|---|"
+                    );
+                } else {
+                    println!("  {}", kind_name(kind));
+                }
+                for d in docs {
+                    let status = if d.status == "active" {
+                        String::new()
+                    } else {
+                        format!("{} {}", d.status, d.note.as_deref().unwrap_or(""))
+                    };
+                    if markdown {
+                        println!(
+                            "| {} | {} | {} | {} | {}/{} | {} |",
+                            d.date.as_deref().unwrap_or("—"),
+                            d.number.as_deref().unwrap_or(""),
+                            d.title.as_deref().unwrap_or(""),
+                            d.group.as_deref().unwrap_or(""),
+                            d.box_path,
+                            d.file,
+                            status
+                        );
+                    } else {
+                        println!(
+                            "    {}  {:<8} {}  box {}  {}{}",
+                            d.date.as_deref().unwrap_or("—"),
+                            d.number
+                                .as_deref()
+                                .map(|n| format!("№ {n}"))
+                                .unwrap_or_default(),
+                            d.title.as_deref().unwrap_or(""),
+                            d.box_path,
+                            status,
+                            if d.matched.starts_with("name (") {
+                                format!("  [{}]", d.matched)
+                            } else {
+                                String::new()
+                            }
+                        );
+                    }
+                }
+                if markdown {
+                    println!();
+                }
+            }
+        }
+        Ok(exit::OK)
+    })
+}
+
+pub fn reindex(ctx: &Ctx) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let _lock = WriterLock::acquire(&a.root, "archivist reindex")?;
+        let bar = progress(0, ctx.json || ctx.quiet);
+        let start = std::time::Instant::now();
+        let n = crate::index::rebuild(&a, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })?;
+        bar.finish_and_clear();
+        let secs = start.elapsed().as_secs_f64();
+        if ctx.json {
+            print_json(&json!({"documents": n, "seconds": secs, "index": a.index}));
+        } else {
+            println!(
+                "indexed {n} document(s) in {secs:.1}s into {}",
+                a.index.display()
+            );
+        }
+        Ok(exit::OK)
+    })
+}
+
+pub fn check(ctx: &Ctx) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let mut in_archive: std::collections::BTreeSet<String> =
+            a.catalogue()?.into_keys().collect();
+        in_archive.extend(crate::archive::tombstone_ids(&a)?);
+        let ix = crate::index::SearchIndex::open(&a.index)?;
+        let in_index: std::collections::BTreeSet<String> = ix.all_ids()?.into_iter().collect();
+        let missing: Vec<_> = in_archive.difference(&in_index).cloned().collect();
+        let orphans: Vec<_> = in_index.difference(&in_archive).cloned().collect();
+        let ok = missing.is_empty() && orphans.is_empty();
+        if ctx.json {
+            print_json(
+                &json!({"ok": ok, "archive": in_archive.len(), "index": in_index.len(), "missing_from_index": missing, "index_without_document": orphans}),
+            );
+        } else {
+            println!(
+                "{} document(s) in the archive, {} in the index",
+                in_archive.len(),
+                in_index.len()
+            );
+            for m in &missing {
+                println!("  missing from the index: {m}");
+            }
+            for o in &orphans {
+                println!("  in the index with no document: {o}");
+            }
+            if !ok {
+                println!("run `archivist reindex` to rebuild the index from the boxes");
+            }
+        }
+        Ok(if ok { exit::OK } else { exit::FINDINGS })
     })
 }

@@ -48,8 +48,12 @@ pub struct DocumentMeta {
     /// Dates of events that start "N years after EVENT" periods (e.g. contract-end).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub events: BTreeMap<String, NaiveDate>,
+    /// "active", or "destroyed" for a tombstone.
     #[serde(default = "active")]
     pub status: String,
+    /// Why the status is what it is, e.g. «уничтожен по акту № 3 от 15.01.2027».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_note: Option<String>,
 }
 
 fn active() -> String {

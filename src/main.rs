@@ -66,6 +66,34 @@ enum Command {
         #[arg(long)]
         history: bool,
     },
+    /// Full-text search: a learner's name in any form, or tantivy's query language.
+    Search {
+        query: String,
+        #[arg(long)]
+        kind: Option<String>,
+        /// One year (same as --from Y --to Y).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        year: Option<i32>,
+        #[arg(long)]
+        from: Option<i32>,
+        #[arg(long)]
+        to: Option<i32>,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// A learner's dossier: every document naming the person, by kind and date, with its box.
+    Learner {
+        name: String,
+        /// Output format: text (default) or md.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Rebuild the search index from the boxes alone.
+    Reindex,
+    /// Compare the archive with the index.
+    Check,
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -126,6 +154,27 @@ fn main() -> ExitCode {
             },
             history,
         ),
+        Command::Search {
+            query,
+            kind,
+            year,
+            from,
+            to,
+            group,
+            limit,
+        } => {
+            let f = archivist::index::Filters {
+                kind,
+                year_from: year.or(from),
+                year_to: year.or(to),
+                group,
+                limit,
+            };
+            commands::search(&ctx, &query, &f)
+        }
+        Command::Learner { name, format } => commands::learner(&ctx, &name, format == "md"),
+        Command::Reindex => commands::reindex(&ctx),
+        Command::Check => commands::check(&ctx),
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(&ctx),

@@ -13,12 +13,7 @@ pub enum Gender {
 }
 
 /// Lower-case and ё→е.
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
-        .collect()
-}
+pub use crate::naming::fold;
 
 /// Stems of the -ов/-ев/-ин/-ын possessive families (ё is already folded to е).
 const FAMILY_SUFFIXES: [&str; 4] = ["ов", "ев", "ин", "ын"];

@@ -557,6 +557,7 @@ impl<'a> Ingestor<'a> {
             provenance: r.found.provenance.clone(),
             events: r.found.events.clone(),
             status: "active".into(),
+            status_note: None,
         };
         let side_rel = archive::sidecar_of(&file_rel);
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
