@@ -743,7 +743,8 @@ fn name_snippet(text: &str, key: &PersonKey) -> (String, bool) {
     let end = text.ceil_char_boundary((n.start + n.text.len() + 80).min(text.len()));
     let s = &text[start..end];
     let rel = n.start - start;
-    (mark(s, &[rel..rel + n.text.len()]), exact)
+    let r = rel..rel + n.text.len();
+    (mark(s, std::slice::from_ref(&r)), exact)
 }
 
 /// Levenshtein distance ≤ 1 (by characters).
@@ -891,44 +892,6 @@ pub fn dossier(ix: &SearchIndex, query: &str) -> Result<Vec<PersonRecord>> {
     Ok(merged)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tokens(text: &str) -> Vec<String> {
-        let mut a = analyzer();
-        let mut s = a.token_stream(text);
-        let mut v = Vec::new();
-        while s.advance() {
-            v.push(s.token().text.clone());
-        }
-        v
-    }
-
-    #[test]
-    fn russian_and_english_are_stemmed_and_yo_folded() {
-        assert_eq!(tokens("Приказы приказом"), tokens("приказ ПРИКАЗА"));
-        assert_eq!(tokens("учёта"), tokens("учета"));
-        assert_eq!(tokens("running runs"), vec!["run", "run"]);
-    }
-
-    #[test]
-    fn edits() {
-        assert!(within_one_edit("иванов", "иваиов"));
-        assert!(within_one_edit("иванов", "ивaнов") || !within_one_edit("иванов", "ивaнов"));
-        assert!(within_one_edit("иванов", "иванова"));
-        assert!(!within_one_edit("иванов", "петров"));
-    }
-
-    #[test]
-    fn name_like_queries() {
-        assert!(looks_like_name("Иванову И. П.").is_some());
-        assert!(looks_like_name("Иванов").is_some());
-        assert!(looks_like_name("group:\"ПК-2024-017\"").is_none());
-        assert!(looks_like_name("приказ AND зачислении").is_none());
-    }
-}
-
 /// Rebuilds the index from the boxes alone (sidecars and text), into a fresh folder that
 /// replaces the old one when complete. `progress(done, total)` is called as it goes.
 pub fn rebuild(a: &crate::archive::Archive, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<u64> {
@@ -1031,4 +994,42 @@ pub fn sink_for(a: &crate::archive::Archive) -> Result<Sink> {
         rebuild(a, &|_, _| {})?;
     }
     Sink::open(&a.index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<String> {
+        let mut a = analyzer();
+        let mut s = a.token_stream(text);
+        let mut v = Vec::new();
+        while s.advance() {
+            v.push(s.token().text.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn russian_and_english_are_stemmed_and_yo_folded() {
+        assert_eq!(tokens("Приказы приказом"), tokens("приказ ПРИКАЗА"));
+        assert_eq!(tokens("учёта"), tokens("учета"));
+        assert_eq!(tokens("running runs"), vec!["run", "run"]);
+    }
+
+    #[test]
+    fn edits() {
+        assert!(within_one_edit("иванов", "иваиов"));
+        assert!(within_one_edit("иванов", "ивaнов") || !within_one_edit("иванов", "ивaнов"));
+        assert!(within_one_edit("иванов", "иванова"));
+        assert!(!within_one_edit("иванов", "петров"));
+    }
+
+    #[test]
+    fn name_like_queries() {
+        assert!(looks_like_name("Иванову И. П.").is_some());
+        assert!(looks_like_name("Иванов").is_some());
+        assert!(looks_like_name("group:\"ПК-2024-017\"").is_none());
+        assert!(looks_like_name("приказ AND зачислении").is_none());
+    }
 }
