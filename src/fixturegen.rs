@@ -38,7 +38,10 @@ pub struct Expected {
 
 pub struct GeneratedScan {
     pub expected: Expected,
+    /// The PDF; empty in `text_only` mode.
     pub bytes: Vec<u8>,
+    /// The document's text, line by line (what an ideal text layer holds).
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +53,9 @@ pub struct GenOptions {
     /// No text layer, 300 dpi, stronger noise, one page turned by 90° in multi-page docs.
     pub image_only: bool,
     pub jpeg_quality: u8,
+    /// Compose the documents but render nothing (no PDF): for index benchmarks that need
+    /// realistic text for very many documents.
+    pub text_only: bool,
 }
 
 impl Default for GenOptions {
@@ -60,6 +66,7 @@ impl Default for GenOptions {
             dpi: 100,
             image_only: false,
             jpeg_quality: 55,
+            text_only: false,
         }
     }
 }
@@ -1641,6 +1648,38 @@ impl Generator {
             self.active.remove(gi);
         }
 
+        let plain: String = text
+            .pages
+            .iter()
+            .flat_map(|p| p.iter())
+            .map(|l| {
+                l.segs
+                    .iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        if self.opts.text_only {
+            self.emitted += 1;
+            return Ok(GeneratedScan {
+                expected: Expected {
+                    file: format!("scan_{:04}.pdf", self.emitted),
+                    kind: text.kind.to_string(),
+                    year: text.date.year(),
+                    group: group.code.clone(),
+                    date: text.date,
+                    number: text.number,
+                    programme: group.programme.to_string(),
+                    learners: text.learners,
+                    pages: text.pages.len() as u32,
+                    image_only: false,
+                },
+                bytes: Vec::new(),
+                text: plain,
+            });
+        }
         let image_only = self.opts.image_only;
         let dpi = if image_only {
             300
@@ -1708,6 +1747,7 @@ impl Generator {
                 image_only,
             },
             bytes,
+            text: plain,
         })
     }
 }
