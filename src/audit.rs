@@ -110,10 +110,23 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends events as one durable batch (one fsync).
+    /// Appends events as one durable batch (one fsync). The file is locked for the append
+    /// and the chain's head re-read under the lock, so commands that only record (e.g.
+    /// holds) may append while the watcher runs.
     pub fn append(&mut self, events: Vec<Event>) -> io::Result<Vec<AuditRecord>> {
         if events.is_empty() {
             return Ok(Vec::new());
+        }
+        self.file.lock()?;
+        let res = self.append_locked(events);
+        let _ = self.file.unlock();
+        res
+    }
+
+    fn append_locked(&mut self, events: Vec<Event>) -> io::Result<Vec<AuditRecord>> {
+        if let Some(r) = last_record(&self.path)? {
+            self.last_seq = r.seq;
+            self.last_hash = r.hash;
         }
         let mut out = Vec::with_capacity(events.len());
         let mut buf = Vec::new();
@@ -303,6 +316,20 @@ pub fn history(journal_dir: &Path, id: &str) -> io::Result<Vec<AuditRecord>> {
         }
     }
     Ok(out)
+}
+
+/// Every record, in order.
+pub fn history_all(journal_dir: &Path) -> io::Result<Vec<AuditRecord>> {
+    let f = match File::open(journal_dir.join("audit.jsonl")) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect())
 }
 
 fn short(h: &str) -> &str {

@@ -661,3 +661,296 @@ pub fn check(ctx: &Ctx) -> i32 {
         Ok(if ok { exit::OK } else { exit::FINDINGS })
     })
 }
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub fn retention(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let as_of = as_of.unwrap_or_else(today);
+        let ix = crate::index::SearchIndex::open(&a.index)?;
+        let holds = crate::hold::Holds::load(&a.root)?;
+        let cases = crate::retention::cases(&ix, &a.nomenclature)?;
+        let by_case = holds.by_case(|id| ix.case_of(id, &a.nomenclature));
+        let r = crate::retention::report(cases, &by_case, as_of);
+        if ctx.json {
+            print_json(&serde_json::to_value(&r)?);
+            return Ok(exit::OK);
+        }
+        let section = |title: &str, cs: &[crate::retention::Case]| {
+            println!("{title} ({})", cs.len());
+            for c in cs {
+                let lapse = match &c.lapse {
+                    crate::retention::Lapse::On(d) => format!("lapses {}", d.format("%d.%m.%Y")),
+                    crate::retention::Lapse::Never => "never lapses".into(),
+                    crate::retention::Lapse::NoEventDate => "no event date recorded".into(),
+                    crate::retention::Lapse::CommissionDecides { earliest } => format!(
+                        "commission decides (not before {})",
+                        earliest.format("%d.%m.%Y")
+                    ),
+                };
+                let holds = if c.holds.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "  holds: {}",
+                        c.holds
+                            .iter()
+                            .map(|h| format!("#{h}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                println!(
+                    "  {:<26} {}  {} doc(s), {}–{}, {} ({}), {}{}{}",
+                    c.key,
+                    c.title,
+                    c.documents,
+                    c.first_date
+                        .map(|d| d.format("%d.%m.%Y").to_string())
+                        .unwrap_or_default(),
+                    c.last_date
+                        .map(|d| d.format("%d.%m.%Y").to_string())
+                        .unwrap_or_default(),
+                    c.period_ru,
+                    c.basis,
+                    lapse,
+                    if c.epk { ", ЭПК" } else { "" },
+                    holds
+                );
+            }
+        };
+        println!("retention as of {}", as_of.format("%d.%m.%Y"));
+        section(
+            "eligible for destruction (lapsed by 1 January, not ЭПК, not held)",
+            &r.eligible,
+        );
+        section("ЭПК: awaiting expert review", &r.epk_review);
+        section("lapsing in the next 12 months", &r.lapsing_soon);
+        section("held", &r.held);
+        section("not eligible: no event date recorded", &r.no_event_date);
+        section(
+            "until no longer needed: for the commission's decision",
+            &r.commission_decides,
+        );
+        Ok(exit::OK)
+    })
+}
+
+pub fn hold_add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        if reason.trim().is_empty() {
+            anyhow::bail!("give a reason with --reason");
+        }
+        let (target, kind) = if target.contains('/') {
+            let k: crate::retention::CaseKey = target.parse().map_err(anyhow::Error::msg)?;
+            if !a.nomenclature.kinds.iter().any(|x| x.case_index == k.index) {
+                anyhow::bail!(
+                    "no case index {} in the nomenclature (see nomenclature.toml)",
+                    k.index
+                );
+            }
+            (k.to_string(), crate::hold::TargetKind::Case)
+        } else {
+            match a.find(target)? {
+                Some((id, _)) => (id, crate::hold::TargetKind::Document),
+                None => anyhow::bail!("no document {target} and not a case (INDEX/YEAR[/GROUP])"),
+            }
+        };
+        let mut holds = crate::hold::Holds::load(&a.root)?;
+        let h = holds.add(
+            target.clone(),
+            kind,
+            reason.to_string(),
+            crate::hold::actor(),
+        );
+        holds.save(&a.root)?;
+        let mut log = crate::audit::AuditLog::open(&a.journal)?;
+        let mut ev = crate::audit::Event::new("hold-added")
+            .details(json!({"hold": h.number, "target": target, "reason": reason}));
+        if kind == crate::hold::TargetKind::Document {
+            ev = ev.id(&target);
+        }
+        log.append_one(ev)?;
+        if ctx.json {
+            print_json(&serde_json::to_value(&h)?);
+        } else {
+            println!("hold #{} on {} ({reason})", h.number, h.target);
+        }
+        Ok(exit::OK)
+    })
+}
+
+pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let mut holds = crate::hold::Holds::load(&a.root)?;
+        let released = holds.release(what, reason.to_string(), crate::hold::actor());
+        if released.is_empty() {
+            if ctx.json {
+                print_json(
+                    &json!({"error": format!("no active hold matches {what}"), "exit_code": exit::NOT_FOUND}),
+                );
+            } else {
+                eprintln!("no active hold matches {what} (see `archivist hold list`)");
+            }
+            return Ok(exit::NOT_FOUND);
+        }
+        holds.save(&a.root)?;
+        let mut log = crate::audit::AuditLog::open(&a.journal)?;
+        log.append(
+            released
+                .iter()
+                .map(|h| {
+                    crate::audit::Event::new("hold-released")
+                        .details(json!({"hold": h.number, "target": h.target, "reason": reason}))
+                })
+                .collect(),
+        )?;
+        if ctx.json {
+            print_json(&serde_json::to_value(&released)?);
+        } else {
+            for h in &released {
+                println!("released hold #{} on {}", h.number, h.target);
+            }
+        }
+        Ok(exit::OK)
+    })
+}
+
+pub fn hold_list(ctx: &Ctx, all: bool) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let holds = crate::hold::Holds::load(&a.root)?;
+        let list: Vec<_> = holds.holds.iter().filter(|h| all || h.active()).collect();
+        if ctx.json {
+            print_json(&serde_json::to_value(&list)?);
+        } else {
+            for h in list {
+                println!(
+                    "#{:<3} {:<8} {}  «{}» by {} on {}{}",
+                    h.number,
+                    format!("{:?}", h.target_kind).to_lowercase(),
+                    h.target,
+                    h.reason,
+                    h.created_by,
+                    h.created_at.format("%Y-%m-%d"),
+                    h.released_at
+                        .map(|t| format!(", released {}", t.format("%Y-%m-%d")))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        Ok(exit::OK)
+    })
+}
+
+fn print_act(ctx: &Ctx, a: &Archive, act: &crate::act::Act) -> Result<()> {
+    if ctx.json {
+        print_json(&json!({"act": act, "folder": crate::act::act_dir(a, act.number)}));
+        return Ok(());
+    }
+    println!(
+        "act № {} of {} — {:?}{}: {} case(s), {} document(s), years {}",
+        act.number,
+        act.date.format("%d.%m.%Y"),
+        act.state,
+        act.approval
+            .as_ref()
+            .map(|x| format!(" (protocol {}, {})", x.protocol, x.approved_by))
+            .unwrap_or_default(),
+        act.cases.len(),
+        act.document_count(),
+        act.years()
+    );
+    for c in &act.cases {
+        println!(
+            "  {:<26} {}  {} doc(s), {}",
+            c.key,
+            c.title,
+            c.documents.len(),
+            c.period
+        );
+    }
+    println!("  files: {}", crate::act::act_dir(a, act.number).display());
+    Ok(())
+}
+
+pub fn disposal_draft(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let act = crate::act::draft(&a, as_of.unwrap_or_else(today))?;
+        print_act(ctx, &a, &act)?;
+        Ok(exit::OK)
+    })
+}
+
+pub fn disposal_show(ctx: &Ctx, n: u32) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let act = crate::act::load(&a, n)?;
+        print_act(ctx, &a, &act)?;
+        Ok(exit::OK)
+    })
+}
+
+pub fn disposal_list(ctx: &Ctx) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let acts = crate::act::list(&a)?;
+        if ctx.json {
+            print_json(&serde_json::to_value(&acts)?);
+        } else {
+            for x in &acts {
+                println!(
+                    "№ {:<4} {}  {:<9} {} case(s), {} document(s)",
+                    x.number,
+                    x.date.format("%d.%m.%Y"),
+                    format!("{:?}", x.state).to_lowercase(),
+                    x.cases.len(),
+                    x.document_count()
+                );
+            }
+        }
+        Ok(exit::OK)
+    })
+}
+
+pub fn disposal_approve(ctx: &Ctx, n: u32, protocol: &str, by: &str) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        match crate::act::approve(&a, n, protocol, by)? {
+            Ok(act) => {
+                print_act(ctx, &a, &act)?;
+                Ok(exit::OK)
+            }
+            Err(problems) => {
+                if ctx.json {
+                    print_json(
+                        &json!({"error": format!("act № {n} changed since it was drafted; not approved"), "changes": problems, "exit_code": exit::FINDINGS}),
+                    );
+                } else {
+                    eprintln!("act № {n} changed since it was drafted; it was NOT approved:");
+                    for p in &problems {
+                        eprintln!("  {p}");
+                    }
+                    eprintln!("draft a new act (`archivist disposal draft`) for the commission");
+                }
+                Ok(exit::FINDINGS)
+            }
+        }
+    })
+}
+
+pub fn disposal_execute(ctx: &Ctx, n: u32) -> i32 {
+    run(ctx, || {
+        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
+        let _lock = WriterLock::acquire(&a.root, "archivist disposal execute")?;
+        let act = crate::act::execute(&a, n)?;
+        print_act(ctx, &a, &act)?;
+        Ok(exit::OK)
+    })
+}

@@ -50,7 +50,7 @@ impl IndexSink for NoIndex {
 
 const ANALYZER: &str = "ru_en";
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "4";
+const SCHEMA_VERSION: &str = "5";
 
 /// Lower-cased tokens in: ё folded to е, then stemmed as Russian when the word has
 /// Cyrillic letters, as English otherwise.
@@ -150,6 +150,9 @@ pub struct Fields {
     pub epk: Field,
     pub status: Field,
     pub note: Field,
+    /// Latest event date recorded on the document (yyyymmdd; 0 = none), for periods
+    /// counted "N years after EVENT".
+    pub event_key: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -193,6 +196,13 @@ fn schema() -> (Schema, Fields) {
         epk: b.add_u64_field("epk", num),
         status: b.add_text_field("status", string_fast),
         note: b.add_text_field("note", STORED),
+        event_key: b.add_i64_field(
+            "event_key",
+            NumericOptions::default()
+                .set_indexed()
+                .set_stored()
+                .set_fast(),
+        ),
     };
     (b.build(), f)
 }
@@ -344,7 +354,18 @@ impl SearchIndex {
         if let Some(n) = &meta.status_note {
             d.add_text(f.note, n);
         }
+        let event = meta
+            .events
+            .values()
+            .max()
+            .map(|e| e.format("%Y%m%d").to_string().parse().unwrap_or(0))
+            .unwrap_or(0);
+        d.add_i64(f.event_key, event);
         d
+    }
+
+    pub fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
     }
 }
 
@@ -690,6 +711,85 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let n = searcher.search(&*q, &Count)?;
         self.run(q, &Filters::default(), n.max(1), Some(key), None)
+    }
+}
+
+impl SearchIndex {
+    /// The documents of a case (active and destroyed), from the index.
+    pub fn case_documents(&self, key: &crate::retention::CaseKey) -> Result<Vec<Hit>> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.case_index, &key.index),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_i64(f.year, key.year as i64),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ];
+        if let Some(g) = &key.group {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.group, g),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let q = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let n = searcher.search(&q, &Count)?;
+        let top = searcher.search(&q, &TopDocs::with_limit(n.max(1)).order_by_score())?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            out.push(self.hit_from(&doc, score));
+        }
+        out.sort_by_key(|h| (h.date.clone(), h.id.clone()));
+        Ok(out)
+    }
+
+    /// One document by id.
+    pub fn by_id(&self, id: &str) -> Result<Option<Hit>> {
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((score, addr)) => {
+                let doc: TantivyDocument = searcher.doc(*addr)?;
+                Ok(Some(self.hit_from(&doc, *score)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The case a document belongs to.
+    pub fn case_of(
+        &self,
+        id: &str,
+        nom: &crate::nomenclature::Nomenclature,
+    ) -> Option<crate::retention::CaseKey> {
+        let h = self.by_id(id).ok()??;
+        let kind = nom.kind(&h.kind)?;
+        Some(crate::retention::CaseKey {
+            index: kind.case_index.clone(),
+            year: h.year as i32,
+            group: if kind.per_group {
+                h.group.clone()
+            } else {
+                None
+            },
+        })
     }
 }
 

@@ -3,6 +3,8 @@
 //! Data flows one way: inbox → pipeline → archive (boxes) → index. Reports read from the
 //! archive and the index.
 
+pub mod act;
+pub mod actpdf;
 pub mod archive;
 pub mod audit;
 pub mod boxes;
@@ -14,6 +16,7 @@ pub mod error;
 pub mod fixity;
 pub mod fixturegen;
 pub mod fsutil;
+pub mod hold;
 pub mod inbox;
 pub mod index;
 pub mod lock;
@@ -24,3 +27,4 @@ pub mod pdf;
 pub mod person;
 pub mod pipeline;
 pub mod receipts;
+pub mod retention;

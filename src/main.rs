@@ -94,6 +94,22 @@ enum Command {
     Reindex,
     /// Compare the archive with the index.
     Check,
+    /// Cases by retention status: eligible for destruction, ЭПК review, lapsing soon, held.
+    Retention {
+        /// Report as of this date (default today).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Holds that block disposal.
+    Hold {
+        #[command(subcommand)]
+        command: HoldCommand,
+    },
+    /// Destruction acts for the expert commission.
+    Disposal {
+        #[command(subcommand)]
+        command: DisposalCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -114,6 +130,51 @@ enum Command {
         #[arg(long)]
         dpi: Option<u32>,
     },
+}
+
+#[derive(Subcommand)]
+enum HoldCommand {
+    /// Hold a document (id) or a case (INDEX/YEAR[/GROUP]).
+    Add {
+        target: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Release a hold (its number, or its target).
+    Release {
+        what: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Active holds (--all: released ones too).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DisposalCommand {
+    /// Draft the next act from the eligible cases.
+    Draft {
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// One act.
+    Show { number: u32 },
+    /// All acts.
+    List,
+    /// Record the expert commission's approval (refused if the act changed).
+    Approve {
+        number: u32,
+        /// The commission's protocol, e.g. "№ 3 от 12.12.2026".
+        #[arg(long)]
+        protocol: String,
+        #[arg(long)]
+        approved_by: String,
+    },
+    /// Destroy the documents of an approved act (resumable).
+    Execute { number: u32 },
 }
 
 #[derive(Subcommand)]
@@ -175,6 +236,23 @@ fn main() -> ExitCode {
         Command::Learner { name, format } => commands::learner(&ctx, &name, format == "md"),
         Command::Reindex => commands::reindex(&ctx),
         Command::Check => commands::check(&ctx),
+        Command::Retention { as_of } => commands::retention(&ctx, as_of),
+        Command::Hold { command } => match command {
+            HoldCommand::Add { target, reason } => commands::hold_add(&ctx, &target, &reason),
+            HoldCommand::Release { what, reason } => commands::hold_release(&ctx, &what, &reason),
+            HoldCommand::List { all } => commands::hold_list(&ctx, all),
+        },
+        Command::Disposal { command } => match command {
+            DisposalCommand::Draft { as_of } => commands::disposal_draft(&ctx, as_of),
+            DisposalCommand::Show { number } => commands::disposal_show(&ctx, number),
+            DisposalCommand::List => commands::disposal_list(&ctx),
+            DisposalCommand::Approve {
+                number,
+                protocol,
+                approved_by,
+            } => commands::disposal_approve(&ctx, number, &protocol, &approved_by),
+            DisposalCommand::Execute { number } => commands::disposal_execute(&ctx, number),
+        },
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(&ctx),

@@ -134,6 +134,13 @@ const MAX_TREE_DEPTH: usize = 64;
 const MAX_WARNINGS: usize = 100;
 /// Cap on q/Q nesting tracked for the current font.
 const MAX_GSTATE_STACK: usize = 64;
+/// Form XObjects drawn per page. Forms drawing a form several times fan out
+/// exponentially within MAX_FORM_DEPTH (n^12 draws); real pages draw a few dozen.
+const MAX_FORM_DRAWS: usize = 1000;
+/// Content bytes decoded for text over the whole document, in units of
+/// `max_stream_bytes`: one stream may be reused by many pages, forms or /Contents
+/// entries, and each use decodes it again.
+const DOC_DECODE_STREAMS: usize = 4;
 
 /// Inspect PDF bytes. Never panics, never hangs longer than `limits.timeout`.
 pub fn inspect(bytes: &[u8], limits: &PdfLimits) -> Result<PdfInfo, Refusal> {
@@ -344,6 +351,11 @@ fn inspect_inner(bytes: &[u8], limits: &PdfLimits) -> Result<PdfInfo, Refusal> {
         fonts: HashMap::new(),
         warnings: &mut warnings,
         oversized_images: 0,
+        decode_budget: usize::try_from(limits.max_stream_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(DOC_DECODE_STREAMS),
+        page_budget: 0,
+        form_draws: 0,
     };
     let mut page_text = Vec::with_capacity(pages.len());
     let mut image_only_pages = 0u32;
@@ -598,6 +610,12 @@ struct Extractor<'a, 'w> {
     fonts: HashMap<ObjectId, Option<Encoding<'a>>>,
     warnings: &'w mut Vec<String>,
     oversized_images: u32,
+    /// Content bytes still to be decoded in this document.
+    decode_budget: usize,
+    /// Content bytes still to be decoded for the current page (≤ one max stream).
+    page_budget: usize,
+    /// Form XObjects drawn on the current page.
+    form_draws: usize,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -605,9 +623,47 @@ impl<'a> Extractor<'a, '_> {
         usize::try_from(self.limits.max_stream_bytes).unwrap_or(usize::MAX)
     }
 
+    /// Decode a content stream within the page and document budgets, so a stream
+    /// reused many times (or a decompression bomb just under the limit) cannot
+    /// multiply into unbounded memory or time. `None` (with a warning) when refused.
+    fn decode(&mut self, s: &lopdf::Stream, page_no: usize, what: &str) -> Option<Vec<u8>> {
+        let limit = self.page_budget.min(self.decode_budget);
+        if limit == 0 {
+            self.warn(format!(
+                "page {page_no}: {what} skipped, decoding budget used up"
+            ));
+            return None;
+        }
+        match s.get_plain_content_with_limit(limit) {
+            Ok(bytes) => {
+                self.page_budget -= bytes.len().min(self.page_budget);
+                self.decode_budget -= bytes.len().min(self.decode_budget);
+                Some(bytes)
+            }
+            Err(e) => {
+                if matches!(
+                    e,
+                    lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })
+                ) {
+                    // The decoder did `limit` bytes of work before giving up.
+                    self.page_budget -= limit;
+                    self.decode_budget -= limit;
+                    self.warn(format!(
+                        "page {page_no}: {what} not decoded: over the {limit} bytes left to decode"
+                    ));
+                } else {
+                    self.warn(format!("page {page_no}: {what} not decoded: {e}"));
+                }
+                None
+            }
+        }
+    }
+
     /// Text of one page, and whether the page draws an image.
     fn page_text(&mut self, page_id: ObjectId, page_no: usize) -> (String, bool) {
         let doc = self.doc;
+        self.page_budget = self.max_stream();
+        self.form_draws = 0;
         let Some(Object::Dictionary(page)) = doc.objects.get(&page_id) else {
             return (String::new(), false);
         };
@@ -621,13 +677,16 @@ impl<'a> Extractor<'a, '_> {
         };
         for obj in ids {
             if let Object::Stream(s) = deref(doc, obj) {
-                match s.get_plain_content_with_limit(self.max_stream()) {
-                    Ok(bytes) => {
-                        data.extend_from_slice(&bytes);
-                        data.push(b'\n');
+                let Some(bytes) = self.decode(s, page_no, "content stream") else {
+                    // Budget used up or damaged: the rest may still be readable,
+                    // but a used-up budget stays used up, so stop here.
+                    if self.page_budget.min(self.decode_budget) == 0 {
+                        break;
                     }
-                    Err(e) => self.warn(format!("page {page_no}: content stream not decoded: {e}")),
-                }
+                    continue;
+                };
+                data.extend_from_slice(&bytes);
+                data.push(b'\n');
             }
         }
         let mut out = String::new();
@@ -802,6 +861,15 @@ impl<'a> Extractor<'a, '_> {
                                 self.warn(format!("page {page_no}: form XObjects nested too deep"));
                                 continue;
                             }
+                            self.form_draws += 1;
+                            if self.form_draws > MAX_FORM_DRAWS {
+                                if self.form_draws == MAX_FORM_DRAWS + 1 {
+                                    self.warn(format!(
+                                        "page {page_no}: over {MAX_FORM_DRAWS} form XObjects drawn, rest skipped"
+                                    ));
+                                }
+                                continue;
+                            }
                             // Cycle guard: a form may (directly or not) draw itself.
                             if let Some(id) = id
                                 && !visiting.insert(id)
@@ -812,22 +880,18 @@ impl<'a> Extractor<'a, '_> {
                                 Some(Object::Dictionary(r)) => Some(r),
                                 _ => resources,
                             };
-                            match xobj.get_plain_content_with_limit(self.max_stream()) {
-                                Ok(bytes) => {
-                                    out.push(' ');
-                                    self.run_content(
-                                        &bytes,
-                                        form_res,
-                                        out,
-                                        has_image,
-                                        depth + 1,
-                                        visiting,
-                                        page_no,
-                                    );
-                                    out.push(' ');
-                                }
-                                Err(e) => self
-                                    .warn(format!("page {page_no}: form XObject not decoded: {e}")),
+                            if let Some(bytes) = self.decode(xobj, page_no, "form XObject") {
+                                out.push(' ');
+                                self.run_content(
+                                    &bytes,
+                                    form_res,
+                                    out,
+                                    has_image,
+                                    depth + 1,
+                                    visiting,
+                                    page_no,
+                                );
+                                out.push(' ');
                             }
                             if let Some(id) = id {
                                 visiting.remove(&id);
