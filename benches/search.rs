@@ -91,6 +91,8 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
             events: BTreeMap::new(),
             status: "active".into(),
             status_note: None,
+            original: None,
+            ocr: None,
         };
         let dir = root.join(&box_rel).join("data").join(&e.kind);
         fs::create_dir_all(&dir).unwrap();

@@ -954,3 +954,40 @@ pub fn disposal_execute(ctx: &Ctx, n: u32) -> i32 {
         Ok(exit::OK)
     })
 }
+
+pub fn ocr(ctx: &Ctx, pending: bool, ids: &[String]) -> i32 {
+    run(ctx, || {
+        let (a, _lock) = open_writer(ctx, "archivist ocr")?;
+        let cfg = a.config.ocr_config();
+        crate::ocr::check_tesseract(&cfg).map_err(|why| anyhow::anyhow!("{why}"))?;
+        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
+        let mut full = Vec::new();
+        for id in ids {
+            match a.find(id)? {
+                Some((f, _)) => full.push(f),
+                None => anyhow::bail!("no document {id}"),
+            }
+        }
+        if !pending && full.is_empty() {
+            anyhow::bail!("say which documents: --pending, or one or more ids");
+        }
+        let jobs = ing.pending_ocr(if full.is_empty() { None } else { Some(&full) })?;
+        let pages: u64 = jobs.iter().map(|j| j.pages.len() as u64).sum();
+        let bar = progress(pages, ctx.json || ctx.quiet);
+        let mut done = Vec::new();
+        for job in &jobs {
+            let results = crate::pipeline::run_ocr(&a.root, &cfg, job)?;
+            let failed = results.iter().filter(|r| r.error.is_some()).count();
+            ing.apply_ocr(job, results)?;
+            bar.inc(job.pages.len() as u64);
+            done.push(json!({"id": job.id, "file": format!("{}/{}", job.box_rel, job.file), "pages": job.pages, "failed_pages": failed}));
+        }
+        bar.finish_and_clear();
+        if ctx.json {
+            print_json(&json!({"documents": done.len(), "pages": pages, "results": done}));
+        } else {
+            println!("OCR: {} document(s), {pages} page(s)", done.len());
+        }
+        Ok(exit::OK)
+    })
+}

@@ -18,6 +18,17 @@ pub struct Config {
     pub watch: WatchConfig,
     pub limits: Limits,
     pub classify: ClassifyConfig,
+    pub ocr: OcrSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrSettings {
+    pub enabled: bool,
+    pub tesseract: PathBuf,
+    pub languages: String,
+    pub page_timeout_secs: u64,
+    pub jobs: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -186,6 +197,16 @@ impl Config {
             })?;
         }
         Ok(())
+    }
+
+    pub fn ocr_config(&self) -> crate::ocr::OcrConfig {
+        crate::ocr::OcrConfig {
+            tesseract: self.ocr.tesseract.clone(),
+            languages: self.ocr.languages.clone(),
+            page_timeout: std::time::Duration::from_secs(self.ocr.page_timeout_secs.max(1)),
+            max_pixels: self.limits.max_image_mpixels.saturating_mul(1_000_000),
+            ..Default::default()
+        }
     }
 
     pub fn limits_pdf(&self) -> crate::pdf::PdfLimits {

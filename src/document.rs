@@ -48,12 +48,52 @@ pub struct DocumentMeta {
     /// Dates of events that start "N years after EVENT" periods (e.g. contract-end).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub events: BTreeMap<String, NaiveDate>,
+    /// For scans that arrived as images: the original file, embedded in the PDF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<OriginalImage>,
+    /// OCR of pages without a usable text layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrInfo>,
     /// "active", or "destroyed" for a tombstone.
     #[serde(default = "active")]
     pub status: String,
     /// Why the status is what it is, e.g. «уничтожен по акту № 3 от 15.01.2027».
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OriginalImage {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+    pub format: String,
+    /// Per page: how the image is embedded ("dct", "ccitt", "flate-predictor": bytes as-is; "flate": re-encoded losslessly).
+    pub embedding: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OcrInfo {
+    /// "pending", "done", "failed" or "unavailable" (Tesseract not installed).
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Where each page's text came from, with OCR's mean confidence.
+    #[serde(default, rename = "page", skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<PageSource>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PageSource {
+    pub page: u32,
+    /// "layer", "ocr" or "none".
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<u16>,
 }
 
 fn active() -> String {

@@ -85,6 +85,46 @@ pub fn input_for(base: &Path, path: &Path, consume: bool) -> Input {
     }
 }
 
+type OcrResult = (crate::pipeline::OcrJob, Result<Vec<crate::ocr::PageText>>);
+
+/// Starts the OCR workers when OCR is enabled and Tesseract is installed; otherwise scans
+/// stay "OCR pending" (and `archivist ocr --pending` catches up later).
+fn start_ocr_workers(
+    ing: &Ingestor,
+) -> (
+    Option<crossbeam_channel::Sender<crate::pipeline::OcrJob>>,
+    crossbeam_channel::Receiver<OcrResult>,
+) {
+    let (res_tx, res_rx) = crossbeam_channel::unbounded::<OcrResult>();
+    let cfg = &ing.archive.config;
+    if !cfg.ocr.enabled {
+        return (None, res_rx);
+    }
+    let ocr_cfg = cfg.ocr_config();
+    if let Err(why) = crate::ocr::check_tesseract(&ocr_cfg) {
+        tracing::warn!("OCR is off: {why}; image-only scans are archived and marked OCR pending");
+        return (None, res_rx);
+    }
+    let (job_tx, job_rx) = crossbeam_channel::unbounded::<crate::pipeline::OcrJob>();
+    for _ in 0..cfg.ocr.jobs.max(1) {
+        let (rx, tx, root, c) = (
+            job_rx.clone(),
+            res_tx.clone(),
+            ing.archive.root.clone(),
+            ocr_cfg.clone(),
+        );
+        std::thread::spawn(move || {
+            for job in rx {
+                let r = crate::pipeline::run_ocr(&root, &c, &job);
+                if tx.send((job, r)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    (Some(job_tx), res_rx)
+}
+
 /// What the watcher knows of a file it has seen and not yet finished.
 struct Pending {
     size: u64,
@@ -172,7 +212,31 @@ pub fn watch(
         pending.len()
     );
 
+    // OCR runs on background workers so that a long scan never stalls the inbox; results
+    // are recorded here, between batches, by the archive's single writer.
+    let (ocr_tx, ocr_results) = start_ocr_workers(ing);
+    if let Some(tx) = &ocr_tx {
+        for job in ing.pending_ocr(None).unwrap_or_default() {
+            let _ = tx.send(job);
+        }
+    }
+
     while !stop.load(Ordering::SeqCst) {
+        for (job, res) in ocr_results.try_iter() {
+            match res.and_then(|r| ing.apply_ocr(&job, r)) {
+                Ok(()) => tracing::info!("OCR done for {}/{}", job.box_rel, job.file),
+                Err(e) => tracing::error!(
+                    "OCR of {}/{} could not be recorded: {e:#}; it stays pending",
+                    job.box_rel,
+                    job.file
+                ),
+            }
+        }
+        if let Some(tx) = &ocr_tx {
+            for job in ing.take_ocr_jobs() {
+                let _ = tx.send(job);
+            }
+        }
         // Events only tell us where to look; completeness is decided by polling.
         match rx.recv_timeout(opts.poll) {
             Ok(first) => {

@@ -110,6 +110,14 @@ enum Command {
         #[command(subcommand)]
         command: DisposalCommand,
     },
+    /// OCR pages without a usable text layer (Tesseract).
+    Ocr {
+        /// Every document marked OCR pending.
+        #[arg(long)]
+        pending: bool,
+        /// Documents to (re)OCR.
+        ids: Vec<String>,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -253,6 +261,7 @@ fn main() -> ExitCode {
             } => commands::disposal_approve(&ctx, number, &protocol, &approved_by),
             DisposalCommand::Execute { number } => commands::disposal_execute(&ctx, number),
         },
+        Command::Ocr { pending, ids } => commands::ocr(&ctx, pending, &ids),
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(&ctx),

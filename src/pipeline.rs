@@ -20,7 +20,9 @@ use crate::archive::{self, Archive, DocLoc};
 use crate::audit::{AuditLog, Event};
 use crate::boxes::{ArchiveBox, Entry};
 use crate::classify::{Classified, Classifier, Evidence};
-use crate::document::{CaseRef, DocumentMeta, DropSidecar, PdfFacts};
+use crate::document::{
+    CaseRef, DocumentMeta, DropSidecar, OcrInfo, OriginalImage, PageSource, PdfFacts,
+};
 use crate::fsutil;
 use crate::index::IndexSink;
 use crate::naming;
@@ -87,6 +89,8 @@ struct Ready {
     info: PdfInfo,
     found: Classified,
     text: String,
+    /// For an image input: the PDF made from it (archived instead of the source bytes).
+    converted: Option<(Vec<u8>, OriginalImage)>,
 }
 
 /// One intent line: what a placement is about to create.
@@ -161,6 +165,28 @@ pub struct Ingestor<'a> {
     index: Box<dyn IndexSink + 'a>,
     pending_path: PathBuf,
     pending: Option<File>,
+    /// Documents archived by this process whose pages wait for OCR.
+    ocr_jobs: Vec<OcrJob>,
+}
+
+/// Pages of one archived document to OCR.
+#[derive(Debug, Clone)]
+pub struct OcrJob {
+    pub id: String,
+    pub box_rel: String,
+    pub file: String,
+    pub pages: Vec<u32>,
+}
+
+/// OCRs a job's pages (no archive writes: safe on any thread).
+pub fn run_ocr(
+    root: &Path,
+    cfg: &crate::ocr::OcrConfig,
+    job: &OcrJob,
+) -> Result<Vec<crate::ocr::PageText>> {
+    let scan = root.join(&job.box_rel).join(&job.file);
+    let bytes = fs::read(&scan).with_context(|| format!("cannot read {}", scan.display()))?;
+    Ok(crate::ocr::ocr_pdf(&bytes, &job.pages, cfg))
 }
 
 impl<'a> Ingestor<'a> {
@@ -195,6 +221,7 @@ impl<'a> Ingestor<'a> {
             index,
             pending_path: archive.journal.join("pending.jsonl"),
             pending: None,
+            ocr_jobs: Vec::new(),
         };
         ing.recover()?;
         ing.catalogue = archive.catalogue()?;
@@ -203,6 +230,162 @@ impl<'a> Ingestor<'a> {
 
     pub fn catalogue_len(&self) -> usize {
         self.catalogue.len()
+    }
+
+    /// OCR work created by the batches committed since the last call.
+    pub fn take_ocr_jobs(&mut self) -> Vec<OcrJob> {
+        std::mem::take(&mut self.ocr_jobs)
+    }
+
+    /// Every archived document still waiting for OCR (reads the sidecars).
+    pub fn pending_ocr(&self, only: Option<&[String]>) -> Result<Vec<OcrJob>> {
+        let mut out = Vec::new();
+        for (id, loc) in &self.catalogue {
+            if only.is_some_and(|o| !o.iter().any(|x| x == id)) {
+                continue;
+            }
+            let meta = self.archive.read_meta(loc)?;
+            let pages: Vec<u32> = match (&meta.ocr, only.is_some()) {
+                (Some(o), forced) if o.state == "pending" || forced => o
+                    .pages
+                    .iter()
+                    .filter(|p| p.source != "layer")
+                    .map(|p| p.page)
+                    .collect(),
+                (None, true) => (1..=meta.pages).collect(),
+                _ => continue,
+            };
+            if !pages.is_empty() {
+                out.push(OcrJob {
+                    id: id.clone(),
+                    box_rel: loc.box_rel.clone(),
+                    file: loc.file.clone(),
+                    pages,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// Records OCR results: the text file and sidecar are rewritten (the scan never is),
+    /// the manifest follows, learners found in the new text are added, the index updated.
+    pub fn apply_ocr(&mut self, job: &OcrJob, results: Vec<crate::ocr::PageText>) -> Result<()> {
+        let a = self.archive;
+        let loc = DocLoc {
+            box_rel: job.box_rel.clone(),
+            file: job.file.clone(),
+        };
+        let mut meta = a.read_meta(&loc)?;
+        let dir = a.root.join(&job.box_rel);
+        let txt_rel = archive::text_of(&job.file);
+        let old = fs::read_to_string(dir.join(&txt_rel)).unwrap_or_default();
+        let mut pages: Vec<String> = old.split("\n\u{c}\n").map(str::to_string).collect();
+        pages.resize(meta.pages.max(1) as usize, String::new());
+        let mut info = meta.ocr.clone().unwrap_or(OcrInfo {
+            state: "pending".into(),
+            at: None,
+            message: None,
+            pages: Vec::new(),
+        });
+        let mut failures = Vec::new();
+        for r in &results {
+            let i = r.page.saturating_sub(1) as usize;
+            if let Some(e) = &r.error {
+                failures.push(format!("page {}: {e}", r.page));
+                continue;
+            }
+            if i < pages.len() {
+                pages[i] = r.text.clone();
+            }
+            let src = PageSource {
+                page: r.page,
+                source: if r.text.trim().is_empty() {
+                    "none".into()
+                } else {
+                    "ocr".into()
+                },
+                confidence: r.confidence,
+                rotation: Some(r.rotation),
+            };
+            match info.pages.iter_mut().find(|p| p.page == r.page) {
+                Some(p) => *p = src,
+                None => info.pages.push(src),
+            }
+        }
+        info.pages.sort_by_key(|p| p.page);
+        info.state = if failures.is_empty() {
+            "done".into()
+        } else {
+            "failed".into()
+        };
+        info.message = (!failures.is_empty()).then(|| failures.join("; "));
+        info.at = Some(Utc::now());
+        let text = pages.join("\n\u{c}\n");
+        if meta.provenance.get("learners").map(String::as_str) != Some("sidecar") {
+            for n in crate::names::find_names(&text, &a.config.classify.staff_markers) {
+                if !meta.learners.contains(&n.text) {
+                    meta.learners.push(n.text);
+                }
+            }
+        }
+        meta.ocr = Some(info);
+        let has_text = !text.trim().is_empty();
+        meta.text_file = has_text.then(|| txt_rel.clone());
+        let side_rel = archive::sidecar_of(&job.file);
+        let side_text = meta.to_toml()?;
+        if has_text {
+            fsutil::write_atomic(&dir.join(&txt_rel), text.as_bytes(), true)?;
+        }
+        fsutil::write_atomic(&dir.join(&side_rel), side_text.as_bytes(), true)?;
+        let b = self.box_for(
+            meta.year,
+            meta.group
+                .as_deref()
+                .unwrap_or(&a.config.boxes.default_group),
+        )?;
+        if b.dir != dir {
+            anyhow::bail!("document {} is not in the box its sidecar names", job.id);
+        }
+        b.manifest.insert(
+            side_rel,
+            Entry {
+                sha256: fsutil::sha256_hex(side_text.as_bytes()),
+                size: side_text.len() as u64,
+            },
+        );
+        if has_text {
+            b.manifest.insert(
+                txt_rel,
+                Entry {
+                    sha256: fsutil::sha256_hex(text.as_bytes()),
+                    size: text.len() as u64,
+                },
+            );
+        }
+        let key = b.rel.clone();
+        self.write_boxes(&BTreeSet::from([key]))?;
+        let state = meta
+            .ocr
+            .as_ref()
+            .map(|o| o.state.clone())
+            .unwrap_or_default();
+        self.audit.append_one(
+            Event::new("ocr-completed")
+                .id(&job.id)
+                .path(format!("{}/{}", job.box_rel, job.file))
+                .details(json!({"pages": job.pages, "state": state, "failures": failures})),
+        )?;
+        if let Err(e) = self
+            .index
+            .add(&meta, &text)
+            .and_then(|_| self.index.commit())
+        {
+            tracing::error!(
+                "the search index could not be updated ({e:#}); run `archivist reindex`"
+            );
+        }
+        Ok(())
     }
 
     /// Finishes placements a crash interrupted: a scan whose copy and sidecar are whole is
@@ -490,7 +673,7 @@ impl<'a> Ingestor<'a> {
         let box_dir = b.dir.clone();
         let file_name = choose_name(
             &kind_dir,
-            &r.input.name(),
+            &pdf_name(&r.input.name()),
             r.found.date,
             r.found.number.as_deref(),
             &r.sha,
@@ -506,8 +689,17 @@ impl<'a> Ingestor<'a> {
         })?;
 
         let dest = box_dir.join(&file_rel);
-        copy_verified(&r.input.path, &dest, &r.sha)
-            .with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?;
+        match &r.converted {
+            Some((pdf, _)) => fsutil::write_new_atomic(&dest, pdf).with_context(|| {
+                format!(
+                    "writing the PDF made from {} into {}",
+                    r.input.display,
+                    dest.display()
+                )
+            })?,
+            None => copy_verified(&r.input.path, &dest, &r.sha)
+                .with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?,
+        }
 
         let org_source = a.nomenclature.organisation.source_of_acquisition;
         let pdf_facts = PdfFacts {
@@ -558,6 +750,8 @@ impl<'a> Ingestor<'a> {
             events: r.found.events.clone(),
             status: "active".into(),
             status_note: None,
+            original: r.converted.as_ref().map(|(_, o)| o.clone()),
+            ocr: needs_ocr(&r.info),
         };
         let side_rel = archive::sidecar_of(&file_rel);
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
@@ -618,6 +812,19 @@ impl<'a> Ingestor<'a> {
             Some(dest_rel),
             Some(&r.sha),
         ));
+        if let Some(o) = &meta.ocr {
+            self.ocr_jobs.push(OcrJob {
+                id: meta.id.clone(),
+                box_rel: box_rel.clone(),
+                file: file_rel.clone(),
+                pages: o
+                    .pages
+                    .iter()
+                    .filter(|p| p.source == "none")
+                    .map(|p| p.page)
+                    .collect(),
+            });
+        }
         batch.indexed.push((meta, r.text.clone()));
         if r.input.consume {
             batch.remove.push(r.input.path.clone());
@@ -976,15 +1183,49 @@ fn prepare(
     };
     let size = bytes.len() as u64;
     let sha = fsutil::sha256_hex(&bytes);
-    if let Some(kind) = sniff_other_format(&bytes) {
+    // Images from the scanner become PDFs (original bytes embedded where the format allows).
+    let mut converted = None;
+    let mut bytes = bytes;
+    if let Some(fmt) = crate::scanimage::sniff(&bytes) {
+        let il = crate::scanimage::ImageLimits {
+            max_pixels: limits.max_image_pixels,
+            max_pages: limits.max_pages,
+        };
+        match crate::scanimage::image_to_pdf(&bytes, &il) {
+            Ok(c) => {
+                let original = OriginalImage {
+                    name: input.name(),
+                    sha256: sha.clone(),
+                    size,
+                    format: format!("{fmt:?}").to_uppercase(),
+                    embedding: c.embedding.clone(),
+                };
+                bytes = c.pdf.clone();
+                converted = Some((c.pdf, original));
+            }
+            Err(e) => return refuse(input, Some(sha), Some(size), "image", e.to_string()),
+        }
+    } else if let Some(name) = crate::scanimage::sniff_unsupported(&bytes) {
+        return refuse(
+            input,
+            Some(sha),
+            Some(size),
+            "unsupported-format",
+            format!("unsupported image format: {name} (save scans as PDF, JPEG, PNG or TIFF)"),
+        );
+    } else if let Some(kind) = sniff_other_format(&bytes) {
         return refuse(
             input,
             Some(sha),
             Some(size),
             "not-pdf",
-            format!("not a PDF: {kind} (scan to PDF, or see the OCR/images issue)"),
+            format!("not a PDF: {kind}"),
         );
     }
+    let (sha, size) = match &converted {
+        Some((pdf, _)) => (fsutil::sha256_hex(pdf), pdf.len() as u64),
+        None => (sha, size),
+    };
     let info = match pdf::inspect(&bytes, limits) {
         Ok(i) => i,
         Err(r) => {
@@ -1086,7 +1327,44 @@ fn prepare(
         info,
         found,
         text,
+        converted,
     }))
+}
+
+/// `scan.jpg` → `scan.pdf` (the archived file is always a PDF).
+fn pdf_name(source: &str) -> String {
+    match source.rsplit_once('.') {
+        Some((stem, ext)) if !ext.eq_ignore_ascii_case("pdf") => format!("{stem}.pdf"),
+        _ => source.to_string(),
+    }
+}
+
+/// Pages without a usable text layer wait for OCR.
+fn needs_ocr(info: &PdfInfo) -> Option<OcrInfo> {
+    let pages: Vec<PageSource> = info
+        .page_text
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let usable = !t.trim().is_empty() && info.text_layer != TextLayer::Garbage;
+            PageSource {
+                page: i as u32 + 1,
+                source: if usable {
+                    "layer".into()
+                } else {
+                    "none".into()
+                },
+                confidence: None,
+                rotation: None,
+            }
+        })
+        .collect();
+    pages.iter().any(|p| p.source == "none").then(|| OcrInfo {
+        state: "pending".into(),
+        at: None,
+        message: None,
+        pages,
+    })
 }
 
 /// Reads a regular file without following links and without blocking on a FIFO swapped
