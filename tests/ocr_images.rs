@@ -24,12 +24,28 @@ fn tesseract() -> bool {
 fn images_from_the_scanner_are_archived_as_pdf_with_their_original_bytes() {
     let t = TestArchive::with_config(&format!("{FAST_CONFIG}[ocr]\nenabled = false\n"));
     let mut w = t.spawn_watch();
-    let names = ["image__dedoc__scan_orient_1.jpg", "image__dedoc__orient_4.png", "image__paperless__patch-code-t-middle.tiff", "image__tesseract__8071_093.3B.tif", "image__dedoc__example.bmp"];
+    let names = [
+        "image__dedoc__scan_orient_1.jpg",
+        "image__dedoc__orient_4.png",
+        "image__paperless__patch-code-t-middle.tiff",
+        "image__tesseract__8071_093.3B.tif",
+        "image__dedoc__example.bmp",
+    ];
     for n in names {
         let dest = copy_into(&corpus_dir().join(n), &t.inbox());
-        fs::write(format!("{}.toml", dest.display()), "kind = \"other\"\ndate = 2024-05-01\n").unwrap();
+        fs::write(
+            format!("{}.toml", dest.display()),
+            "kind = \"other\"\ndate = 2024-05-01\n",
+        )
+        .unwrap();
     }
-    assert!(wait_until(Duration::from_secs(120), || t.receipts().len() >= names.len() && t.inbox_files().is_empty()), "{}", t.watch_log());
+    assert!(
+        wait_until(Duration::from_secs(120), || t.receipts().len()
+            >= names.len()
+            && t.inbox_files().is_empty()),
+        "{}",
+        t.watch_log()
+    );
     assert_eq!(interrupt(&mut w), Some(0));
     let a = t.archive();
     for r in t.receipts() {
@@ -39,11 +55,23 @@ fn images_from_the_scanner_are_archived_as_pdf_with_their_original_bytes() {
             continue;
         }
         assert_eq!(r.outcome, Outcome::Archived, "{r:?}");
-        let loc = a.catalogue().unwrap().get(r.id.as_ref().unwrap()).cloned().unwrap();
+        let loc = a
+            .catalogue()
+            .unwrap()
+            .get(r.id.as_ref().unwrap())
+            .cloned()
+            .unwrap();
         assert!(loc.file.ends_with(".pdf"));
         let meta = a.read_meta(&loc).unwrap();
-        let orig = meta.original.as_ref().expect("the original image is recorded");
-        assert_eq!(orig.sha256, sha256(&corpus_dir().join(&r.path)), "the sidecar keeps the original's SHA-256");
+        let orig = meta
+            .original
+            .as_ref()
+            .expect("the original image is recorded");
+        assert_eq!(
+            orig.sha256,
+            sha256(&corpus_dir().join(&r.path)),
+            "the sidecar keeps the original's SHA-256"
+        );
         assert_eq!(orig.name, r.path);
         let pdf = fs::read(a.root.join(&loc.box_rel).join(&loc.file)).unwrap();
         let doc = lopdf::Document::load_mem(&pdf).unwrap();
@@ -52,20 +80,42 @@ fn images_from_the_scanner_are_archived_as_pdf_with_their_original_bytes() {
         if r.path.ends_with(".jpg") {
             // The JPEG is embedded byte for byte, its EXIF orientation as the page's /Rotate.
             let src = fs::read(corpus_dir().join(&r.path)).unwrap();
-            let found = doc.objects.values().any(|o| o.as_stream().map(|s| s.content == src).unwrap_or(false));
+            let found = doc
+                .objects
+                .values()
+                .any(|o| o.as_stream().map(|s| s.content == src).unwrap_or(false));
             assert!(found, "embedded JPEG is byte-identical");
-            let page = doc.get_object(*doc.get_pages().get(&1).unwrap()).unwrap().as_dict().unwrap();
+            let page = doc
+                .get_object(*doc.get_pages().get(&1).unwrap())
+                .unwrap()
+                .as_dict()
+                .unwrap();
             assert_eq!(page.get(b"Rotate").and_then(|x| x.as_i64()).ok(), Some(90));
             assert_eq!(orig.embedding, vec!["dct"]);
         }
         if r.path.ends_with(".tif") {
-            assert_eq!(orig.embedding, vec!["ccitt"], "CCITT G4 data passed through");
+            assert_eq!(
+                orig.embedding,
+                vec!["ccitt"],
+                "CCITT G4 data passed through"
+            );
         }
-        assert_eq!(meta.ocr.as_ref().map(|o| o.state.as_str()), Some("pending"), "image-only: OCR pending");
+        assert_eq!(
+            meta.ocr.as_ref().map(|o| o.state.as_str()),
+            Some("pending"),
+            "image-only: OCR pending"
+        );
     }
     if have_tool("bagit.py") {
         for dir in a.box_dirs() {
-            assert!(std::process::Command::new("bagit.py").arg("--validate").arg(&dir).status().unwrap().success());
+            assert!(
+                std::process::Command::new("bagit.py")
+                    .arg("--validate")
+                    .arg(&dir)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
         }
     }
 }
@@ -77,22 +127,51 @@ fn image_only_scans_become_searchable_by_their_learners_after_ocr() {
     }
     let t = TestArchive::new();
     let gen_dir = t.tmp.path().join("gen");
-    let opts = archivist::fixturegen::GenOptions { seed: 5, count: 6, image_only: true, ..Default::default() };
+    let opts = archivist::fixturegen::GenOptions {
+        seed: 5,
+        count: 6,
+        image_only: true,
+        ..Default::default()
+    };
     let expected = archivist::fixturegen::write_set(&gen_dir, &opts).unwrap();
     // Staff name what each scan is (nothing can be read from an image-only scan before OCR).
     for e in &expected {
         let f = gen_dir.join(&e.file);
-        fs::write(format!("{}.toml", f.display()), format!("kind = \"{}\"\ndate = {}\ngroup = \"{}\"\n", e.kind, e.date, e.group)).unwrap();
+        fs::write(
+            format!("{}.toml", f.display()),
+            format!(
+                "kind = \"{}\"\ndate = {}\ngroup = \"{}\"\n",
+                e.kind, e.date, e.group
+            ),
+        )
+        .unwrap();
     }
     // The corpus: a real image-only Russian scan, and a broken (mojibake) text layer.
     let corpus = t.tmp.path().join("corpus");
     fs::create_dir_all(&corpus).unwrap();
-    for n in ["cyrillic__dedoc__tz_scan_1page.pdf", "cyrillic__dedoc__fstek17.pdf"] {
+    for n in [
+        "cyrillic__dedoc__tz_scan_1page.pdf",
+        "cyrillic__dedoc__fstek17.pdf",
+    ] {
         let f = copy_into(&corpus_dir().join(n), &corpus);
-        fs::write(format!("{}.toml", f.display()), "kind = \"other\"\ndate = 2020-01-10\n").unwrap();
+        fs::write(
+            format!("{}.toml", f.display()),
+            "kind = \"other\"\ndate = 2020-01-10\n",
+        )
+        .unwrap();
     }
-    assert!(t.cmd(&["ingest", gen_dir.to_str().unwrap()]).status.code().unwrap() <= 1);
-    assert!(t.cmd(&["ingest", corpus.to_str().unwrap()]).status.success());
+    assert!(
+        t.cmd(&["ingest", gen_dir.to_str().unwrap()])
+            .status
+            .code()
+            .unwrap()
+            <= 1
+    );
+    assert!(
+        t.cmd(&["ingest", corpus.to_str().unwrap()])
+            .status
+            .success()
+    );
     let (code, v) = t.json(&["ocr", "--pending"]);
     assert_eq!(code, 0, "{v}");
 
@@ -103,7 +182,11 @@ fn image_only_scans_become_searchable_by_their_learners_after_ocr() {
             total += 1;
             let surname = l.split(' ').next().unwrap();
             let (_, v) = t.json(&["search", surname, "--limit", "100"]);
-            if v["hits"].as_array().map(|h| h.iter().any(|x| x["id"] == id.as_str())).unwrap_or(false) {
+            if v["hits"]
+                .as_array()
+                .map(|h| h.iter().any(|x| x["id"] == id.as_str()))
+                .unwrap_or(false)
+            {
                 found += 1;
             } else {
                 eprintln!("not found: {l} in {}", e.file);
@@ -111,11 +194,20 @@ fn image_only_scans_become_searchable_by_their_learners_after_ocr() {
         }
     }
     let share = found as f64 / total as f64;
-    eprintln!("learner names found after OCR: {found}/{total} ({:.1}%)", share * 100.0);
+    eprintln!(
+        "learner names found after OCR: {found}/{total} ({:.1}%)",
+        share * 100.0
+    );
     assert!(share >= 0.95, "found {found}/{total}");
 
     let (_, v) = t.json(&["search", "техническое задание", "--limit", "5"]);
-    assert!(v["hits"].as_array().is_some_and(|h| !h.is_empty()), "the image-only scan is searchable by its words: {v}");
+    assert!(
+        v["hits"].as_array().is_some_and(|h| !h.is_empty()),
+        "the image-only scan is searchable by its words: {v}"
+    );
     let (_, v) = t.json(&["search", "приказом", "--limit", "5"]);
-    assert!(v["hits"].as_array().is_some_and(|h| !h.is_empty()), "the garbage layer was replaced by OCR text: {v}");
+    assert!(
+        v["hits"].as_array().is_some_and(|h| !h.is_empty()),
+        "the garbage layer was replaced by OCR text: {v}"
+    );
 }
