@@ -19,6 +19,13 @@ pub struct Config {
     pub limits: Limits,
     pub classify: ClassifyConfig,
     pub ocr: OcrSettings,
+    pub fixity: FixitySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixitySettings {
+    pub cycle_days: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -73,6 +73,8 @@ pub struct Scope {
     pub since: Option<NaiveDate>,
     /// Percentage of files to check (1–100), chosen at random.
     pub sample: Option<f64>,
+    /// Slice k of n: the boxes whose position modulo n is k (rolling verification).
+    pub slice: Option<(u64, u64)>,
 }
 
 impl Scope {
@@ -89,6 +91,9 @@ impl Scope {
         }
         if let Some(p) = self.sample {
             s.push(format!("sample {p}%"));
+        }
+        if let Some((k, n)) = self.slice {
+            s.push(format!("rolling slice {}/{n}", k + 1));
         }
         s.join(", ")
     }
@@ -293,4 +298,39 @@ pub fn history(a: &Archive) -> io::Result<Vec<Run>> {
         .map_while(Result::ok)
         .filter_map(|l| serde_json::from_str(&l).ok())
         .collect())
+}
+
+/// Today's rolling verification, if the config asks for one and it has not run today:
+/// the slice of boxes for today's day number, recorded in the history and the audit log.
+pub fn scheduled(a: &Archive) -> io::Result<Option<Run>> {
+    let n = a.config.fixity.cycle_days;
+    if n == 0 {
+        return Ok(None);
+    }
+    let today = Utc::now().date_naive();
+    if history(a)?
+        .iter()
+        .any(|r| r.start.date_naive() == today && r.scope.contains("rolling slice"))
+    {
+        return Ok(None);
+    }
+    let day = today
+        .signed_duration_since(NaiveDate::default())
+        .num_days()
+        .max(0) as u64;
+    let scope = Scope {
+        slice: Some((day % n, n)),
+        ..Default::default()
+    };
+    let run = verify(a, &scope, &|_| {})?;
+    record(a, &run)?;
+    let mut log = crate::audit::AuditLog::open(&a.journal)?;
+    let findings: Vec<_> = run.findings.iter().take(1000).collect();
+    log.append_one(
+        crate::audit::Event::new("fixity-checked").details(serde_json::json!({
+            "scope": run.scope, "files": run.files, "intact": run.intact, "changed": run.changed,
+            "missing": run.missing, "untracked": run.untracked, "findings": findings,
+        })),
+    )?;
+    Ok(Some(run))
 }

@@ -221,7 +221,27 @@ pub fn watch(
         }
     }
 
+    let mut last_fixity: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
+        if last_fixity.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
+            && pending.is_empty()
+        {
+            last_fixity = Some(Instant::now());
+            match crate::fixity::scheduled(ing.archive) {
+                Ok(Some(run)) if run.ok() => {
+                    tracing::info!("fixity: {} ({} files) intact", run.scope, run.files)
+                }
+                Ok(Some(run)) => tracing::error!(
+                    "fixity: {}: {} changed, {} missing, {} untracked; see `archivist verify --history`",
+                    run.scope,
+                    run.changed,
+                    run.missing,
+                    run.untracked
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::error!("scheduled fixity check failed: {e}"),
+            }
+        }
         for (job, res) in ocr_results.try_iter() {
             match res.and_then(|r| ing.apply_ocr(&job, r)) {
                 Ok(()) => tracing::info!("OCR done for {}/{}", job.box_rel, job.file),

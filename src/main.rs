@@ -220,6 +220,7 @@ fn main() -> ExitCode {
                 box_filter,
                 since,
                 sample,
+                slice: None,
             },
             history,
         ),
