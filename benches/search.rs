@@ -206,7 +206,7 @@ fn main() {
         found += (!h.is_empty()) as usize;
     }
     let mut dossier: Vec<Duration> = Vec::new();
-    for q in queries.iter().take(200) {
+    for q in queries.iter().take(50) {
         let t = Instant::now();
         let _ = archivist::index::dossier(&ix, q).unwrap();
         dossier.push(t.elapsed());
@@ -250,7 +250,7 @@ fn main() {
         ms(pct(&mut lat, 0.99))
     );
     println!(
-        "learner dossier in-process (200 queries): p50 {:.2} ms, p99 {:.2} ms",
+        "learner dossier in-process (50 queries): p50 {:.2} ms, p99 {:.2} ms",
         ms(pct(&mut dossier, 0.5)),
         ms(pct(&mut dossier, 0.99))
     );

@@ -710,7 +710,7 @@ impl SearchIndex {
         let q = self.person_query(&surname);
         let searcher = self.reader.searcher();
         let n = searcher.search(&*q, &Count)?;
-        self.run(q, &Filters::default(), n.max(1), Some(key), None)
+        self.run(q, &Filters::default(), n.max(1), None, None)
     }
 }
 
