@@ -798,11 +798,25 @@ impl<'a> Ingestor<'a> {
             "source": r.input.display, "kind": kind, "year": year, "group": meta.group, "case_index": meta.case.index,
             "pages": meta.pages, "size": meta.size, "text_layer": meta.pdf.text_layer, "repaired": meta.pdf.repaired,
         })));
-        let reason = match r.info.text_layer {
-            TextLayer::Present => "archived".to_string(),
-            TextLayer::None => "archived (image-only: no text layer, needs OCR)".to_string(),
-            TextLayer::Garbage => "archived (text layer unusable: needs OCR)".to_string(),
-        };
+        let mut notes: Vec<&str> = Vec::new();
+        match r.info.text_layer {
+            TextLayer::Present => {}
+            TextLayer::None => notes.push("image-only: no text layer, needs OCR"),
+            TextLayer::Garbage => notes.push("text layer unusable: needs OCR"),
+        }
+        if r.info.repaired {
+            notes.push("opened only after cross-reference repair; archived byte for byte");
+        }
+        if r.info.active_content {
+            notes.push("contains active content (JavaScript/actions), flagged and never run");
+        }
+        if r.info.encrypted {
+            notes.push("encrypted with an empty password");
+        }
+        if r.converted.is_some() {
+            notes.push("image converted to PDF, original bytes embedded");
+        }
+        let reason = if notes.is_empty() { "archived".to_string() } else { format!("archived ({})", notes.join("; ")) };
         batch.receipts.push(receipt(
             &r.input,
             Some(r.size),
