@@ -816,7 +816,11 @@ impl<'a> Ingestor<'a> {
         if r.converted.is_some() {
             notes.push("image converted to PDF, original bytes embedded");
         }
-        let reason = if notes.is_empty() { "archived".to_string() } else { format!("archived ({})", notes.join("; ")) };
+        let reason = if notes.is_empty() {
+            "archived".to_string()
+        } else {
+            format!("archived ({})", notes.join("; "))
+        };
         batch.receipts.push(receipt(
             &r.input,
             Some(r.size),

@@ -26,30 +26,59 @@ fn every_corpus_file_is_archived_or_refused_as_the_manifest_expects() {
     for l in lines {
         let c: Vec<&str> = l.split('\t').collect();
         let f = copy_into(&corpus_dir().join(c[fi]), &src);
-        fs::write(format!("{}.toml", f.display()), "kind = \"other\"\ndate = 2021-09-01\n").unwrap();
+        fs::write(
+            format!("{}.toml", f.display()),
+            "kind = \"other\"\ndate = 2021-09-01\n",
+        )
+        .unwrap();
         expected.insert(c[fi].to_string(), c[ei].to_string());
     }
     let (code, v) = t.json(&["ingest", src.to_str().unwrap()]);
     assert!(code == 0 || code == 1, "ingest itself must not fail: {v}");
-    let receipts: Vec<archivist::receipts::Receipt> = serde_json::from_value(v["receipts"].clone()).unwrap();
+    let receipts: Vec<archivist::receipts::Receipt> =
+        serde_json::from_value(v["receipts"].clone()).unwrap();
     assert_eq!(receipts.len(), expected.len(), "one receipt per file");
     let mut table = Vec::new();
     for r in &receipts {
-        let name = std::path::Path::new(&r.path).file_name().unwrap().to_string_lossy().to_string();
+        let name = std::path::Path::new(&r.path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let want = &expected[&name];
-        table.push(format!("{:<62} {:<9} {}", name, r.outcome.as_str(), r.reason));
+        table.push(format!(
+            "{:<62} {:<9} {}",
+            name,
+            r.outcome.as_str(),
+            r.reason
+        ));
         assert!(!r.reason.is_empty(), "{name}: a reason is recorded");
         let either = want.contains(" or ") || want.contains("(or ") || want.contains("otherwise");
         if want.starts_with("reject") && !either {
-            assert_eq!(r.outcome, Outcome::Refused, "{name}: expected {want:?}, got {r:?}");
+            assert_eq!(
+                r.outcome,
+                Outcome::Refused,
+                "{name}: expected {want:?}, got {r:?}"
+            );
         } else if want.starts_with("ingest") && !either {
             // Deliberate deviation: none. Image files are ingested as PDFs made from them.
-            assert_eq!(r.outcome, Outcome::Archived, "{name}: expected {want:?}, got {r:?}");
+            assert_eq!(
+                r.outcome,
+                Outcome::Archived,
+                "{name}: expected {want:?}, got {r:?}"
+            );
         } else {
-            assert!(matches!(r.outcome, Outcome::Archived | Outcome::Refused), "{name}: expected {want:?}, got {r:?}");
+            assert!(
+                matches!(r.outcome, Outcome::Archived | Outcome::Refused),
+                "{name}: expected {want:?}, got {r:?}"
+            );
         }
         if r.outcome == Outcome::Refused {
-            assert!(r.reason.len() > 10 && !r.reason.contains("unknown"), "{name}: the reason is specific: {}", r.reason);
+            assert!(
+                r.reason.len() > 10 && !r.reason.contains("unknown"),
+                "{name}: the reason is specific: {}",
+                r.reason
+            );
         }
     }
     eprintln!("{}", table.join("\n"));
