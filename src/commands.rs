@@ -95,12 +95,13 @@ fn open_writer(ctx: &Ctx, command: &str) -> Result<(Archive, WriterLock)> {
 
 pub fn watch(ctx: &Ctx) -> i32 {
     run(ctx, || {
-        let (a, _lock) = open_writer(ctx, "archivist watch")?;
-        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
+        // First thing: Ctrl-C during start-up must also end cleanly.
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         ctrlc::set_handler(move || s.store(true, Ordering::SeqCst))
             .context("cannot install the Ctrl-C handler")?;
+        let (a, _lock) = open_writer(ctx, "archivist watch")?;
+        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
         if ctx.json {
             println!(
                 "{}",
@@ -193,6 +194,7 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
             bar.inc(chunk.len() as u64);
             all.extend(receipts);
         }
+        ing.flush_index();
         bar.finish_and_clear();
         let code = if summary.refused + summary.review + summary.deferred > 0 {
             exit::FINDINGS

@@ -222,6 +222,8 @@ pub fn watch(
     }
 
     let mut last_fixity: Option<Instant> = None;
+    // Set after a batch; once the inbox has been quiet a moment the index is committed.
+    let mut idle_since: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         if last_fixity.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
             && pending.is_empty()
@@ -315,8 +317,13 @@ pub fn watch(
             pending.remove(&p);
         }
         if ready.is_empty() {
+            if idle_since.is_some_and(|t: Instant| t.elapsed() >= Duration::from_millis(500)) {
+                ing.flush_index();
+                idle_since = None;
+            }
             continue;
         }
+        idle_since = Some(Instant::now());
         ready.sort();
         for chunk in ready.chunks(opts.batch_max) {
             let inputs: Vec<Input> = chunk.iter().map(|p| input_for(&inbox, p, true)).collect();
@@ -356,6 +363,7 @@ pub fn watch(
         }
     }
     drop(watcher);
+    ing.flush_index();
     Ok(summary)
 }
 

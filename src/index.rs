@@ -34,6 +34,11 @@ pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
     /// Makes the documents added so far visible to searches.
     fn commit(&mut self) -> anyhow::Result<()>;
+    /// Like `commit`, but may wait until a commit is due (batched commits); `commit`
+    /// must still be called before the process ends.
+    fn commit_soon(&mut self) -> anyhow::Result<()> {
+        self.commit()
+    }
 }
 
 /// Used where no index is wanted.
@@ -396,6 +401,8 @@ pub struct Sink {
     pub index: SearchIndex,
     writer: IndexWriter,
     commits: u64,
+    last_commit: std::time::Instant,
+    dirty: bool,
 }
 
 impl Sink {
@@ -406,7 +413,13 @@ impl Sink {
             index,
             writer,
             commits: 0,
+            last_commit: std::time::Instant::now(),
+            dirty: false,
         })
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
     }
 
     pub fn delete(&mut self, id: &str) {
@@ -425,7 +438,19 @@ impl IndexSink for Sink {
         Ok(())
     }
 
+    fn commit_soon(&mut self) -> Result<()> {
+        self.dirty = true;
+        // Searches see new documents within about a second; committing every batch
+        // would cost an fsync round per batch.
+        if self.last_commit.elapsed() >= std::time::Duration::from_secs(1) {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
     fn commit(&mut self) -> Result<()> {
+        self.dirty = false;
+        self.last_commit = std::time::Instant::now();
         self.writer.commit().context("cannot commit the index")?;
         self.commits += 1;
         if self.commits.is_multiple_of(50) {

@@ -607,7 +607,7 @@ fn has_active_content(doc: &Document) -> bool {
 struct Extractor<'a, 'w> {
     doc: &'a Document,
     limits: &'a PdfLimits,
-    fonts: HashMap<ObjectId, Option<Encoding<'a>>>,
+    fonts: HashMap<ObjectId, Option<FontDecoder<'a>>>,
     warnings: &'w mut Vec<String>,
     oversized_images: u32,
     /// Content bytes still to be decoded in this document.
@@ -727,7 +727,7 @@ impl<'a> Extractor<'a, '_> {
         &mut self,
         resources: Option<&'a Dictionary>,
         name: &[u8],
-    ) -> Option<&Encoding<'a>> {
+    ) -> Option<&FontDecoder<'a>> {
         let doc = self.doc;
         let fonts = resources
             .and_then(|r| dict_get(doc, r, b"Font"))?
@@ -743,9 +743,12 @@ impl<'a> Extractor<'a, '_> {
         if key.0 == u32::MAX {
             self.fonts.remove(&key);
         }
+        if !self.fonts.contains_key(&key) && identity_to_unicode(doc, font) {
+            self.fonts.insert(key, Some(FontDecoder::Identity));
+        }
         if !self.fonts.contains_key(&key) {
             let enc = match font.get_font_encoding_with_limit(doc, self.max_stream()) {
-                Ok(e) => Some(e),
+                Ok(e) => Some(FontDecoder::Lopdf(e)),
                 Err(e) => {
                     let msg = format!(
                         "font {}: encoding not usable: {e}",
@@ -925,12 +928,63 @@ impl<'a> Extractor<'a, '_> {
     }
 }
 
-fn show_text(enc: &Encoding, operands: &[Object], out: &mut String) {
+/// How a font's codes become text.
+enum FontDecoder<'a> {
+    Lopdf(Encoding<'a>),
+    /// Identity-H with a ToUnicode map of the single range `<0000> <FFFF> <0000>` (as
+    /// Tesseract's and OCRmyPDF's GlyphLessFont write it): codes are UTF-16 units.
+    /// Decoded directly, because expanding that map costs ~40 ms per document.
+    Identity,
+}
+
+impl FontDecoder<'_> {
+    fn decode(&self, bytes: &[u8]) -> Option<String> {
+        match self {
+            FontDecoder::Lopdf(e) => e.bytes_to_string(bytes).ok(),
+            FontDecoder::Identity => {
+                let units: Vec<u16> = bytes
+                    .chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect();
+                Some(
+                    char::decode_utf16(units)
+                        .map(|r| r.unwrap_or('\u{FFFD}'))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+/// True for a Type0 Identity-H font whose ToUnicode map is the one identity range.
+fn identity_to_unicode(doc: &Document, font: &Dictionary) -> bool {
+    let identity_h = matches!(font.get(b"Encoding"), Ok(Object::Name(n)) if n == b"Identity-H");
+    if !identity_h {
+        return false;
+    }
+    let stream = match font.get(b"ToUnicode") {
+        Ok(Object::Reference(id)) => doc.get_object(*id).ok().and_then(|o| o.as_stream().ok()),
+        Ok(Object::Stream(s)) => Some(s),
+        _ => None,
+    };
+    // A real identity map is tiny; anything large goes through lopdf's parser.
+    let Some(content) = stream.and_then(|s| s.get_plain_content_with_limit(64 * 1024).ok()) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&content).to_ascii_uppercase();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let flat = words.join(" ");
+    !flat.contains("BEGINBFCHAR")
+        && flat.matches("BEGINBFRANGE").count() == 1
+        && flat.contains("1 BEGINBFRANGE <0000> <FFFF> <0000> ENDBFRANGE")
+}
+
+fn show_text(enc: &FontDecoder, operands: &[Object], out: &mut String) {
     for operand in operands {
         match operand {
             Object::String(bytes, _) => {
                 // Undecodable codes are dropped; the garbage heuristic judges the rest.
-                if let Ok(s) = enc.bytes_to_string(bytes) {
+                if let Some(s) = enc.decode(bytes) {
                     out.push_str(&s);
                 }
             }

@@ -228,6 +228,15 @@ impl<'a> Ingestor<'a> {
         Ok(ing)
     }
 
+    /// Commits what the index holds uncommitted (call when idle and before exiting).
+    pub fn flush_index(&mut self) {
+        if let Err(e) = self.index.commit() {
+            tracing::error!(
+                "the search index could not be committed ({e:#}); run `archivist reindex`"
+            );
+        }
+    }
+
     pub fn catalogue_len(&self) -> usize {
         self.catalogue.len()
     }
@@ -417,6 +426,9 @@ impl<'a> Ingestor<'a> {
             let scan = dir.join(&it.file);
             let side = dir.join(archive::sidecar_of(&it.file));
             let txt = dir.join(archive::text_of(&it.file));
+            // The crash may have come between a box's manifest and its tag manifest:
+            // every box the interrupted batch touched gets its tag files rewritten.
+            touched.insert(it.box_rel.clone());
             if b.manifest.contains_key(&it.file) {
                 if !audited.contains(&it.id) {
                     events.push(
@@ -489,8 +501,8 @@ impl<'a> Ingestor<'a> {
         if touched.is_empty() {
             return Ok(());
         }
-        // Scans were fsynced one by one; one syncfs makes their sidecars durable before
-        // the manifests that name them, and one more makes the manifests durable.
+        // Group commit: one syncfs makes the batch's scans, sidecars and folder entries
+        // durable before the manifests that name them, and one more the manifests.
         fsutil::syncfs(&self.archive.boxes).context("cannot flush the archive to disk")?;
         for key in touched {
             if let Some(b) = self.boxes.get(key) {
@@ -1034,7 +1046,7 @@ impl<'a> Ingestor<'a> {
                 .indexed
                 .iter()
                 .try_for_each(|(m, t)| self.index.add(m, t))
-                .and_then(|_| self.index.commit());
+                .and_then(|_| self.index.commit_soon());
             if let Err(e) = res {
                 // The index is derived: `archivist reindex` rebuilds it from the boxes.
                 tracing::error!(
@@ -1430,7 +1442,8 @@ fn sniff_other_format(b: &[u8]) -> Option<&'static str> {
 }
 
 /// Streams the source into a temp file in the box while hashing it, checks the hash
-/// against the one the file was validated with, fsyncs, and renames into place.
+/// against the one the file was validated with, and renames it into place (made durable
+/// by the batch's syncfs).
 fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = dest.parent().context("destination has no folder")?;
@@ -1454,9 +1467,10 @@ fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
     if hex::encode(h.finalize()) != sha {
         anyhow::bail!("the file changed while it was being archived");
     }
-    tmp.as_file().sync_all()?;
+    // Not fsynced one by one: the batch's syncfs makes every copy (and its folder entry)
+    // durable before any manifest names it and before any source is removed; a copy cut
+    // short by a power loss fails its hash check at recovery and is rolled back.
     tmp.persist_noclobber(dest).map_err(|e| e.error)?;
-    fsutil::fsync_dir(dir)?;
     Ok(())
 }
 

@@ -43,7 +43,7 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
     for _ in 0..6 {
         let mut w = t.spawn_watch();
         // Kill at a random moment once work is under way.
-        let delay = Duration::from_millis(rng.u64(300..2500));
+        let delay = Duration::from_millis(rng.u64(100..1200));
         let start = Instant::now();
         wait_until(delay + Duration::from_secs(1), || {
             start.elapsed() >= delay || matches!(w.try_wait(), Ok(Some(_)))
@@ -66,8 +66,14 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
         kills >= 2,
         "the schedule must interrupt ingest at least twice"
     );
-    // Final run to completion.
+    // Final run to completion (interrupted only once it is up and handling Ctrl-C).
+    let started = t.watch_log().matches("watching").count();
     let mut w = t.spawn_watch();
+    assert!(wait_until(Duration::from_secs(60), || t
+        .watch_log()
+        .matches("watching")
+        .count()
+        > started));
     assert!(
         wait_until(Duration::from_secs(300), || t.inbox_files().is_empty()),
         "inbox not drained after {kills} kills:\n{}",

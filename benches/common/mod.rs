@@ -17,7 +17,8 @@ pub fn data_dir() -> PathBuf {
 /// Generated scans (seed 42), cached between runs.
 pub fn scans(count: usize) -> PathBuf {
     let dir = data_dir().join(format!("scans-{count}"));
-    let done = dir.join("expected.json");
+    // expected.json is kept beside the folder, so the folder holds scans only.
+    let done = data_dir().join(format!("scans-{count}.expected.json"));
     if !done.is_file() {
         let _ = std::fs::remove_dir_all(&dir);
         eprintln!("generating {count} scans into {} …", dir.display());
@@ -27,6 +28,7 @@ pub fn scans(count: usize) -> PathBuf {
             ..Default::default()
         };
         archivist::fixturegen::write_set(&dir, &opts).expect("generate scans");
+        std::fs::rename(dir.join("expected.json"), &done).expect("move expected.json");
     }
     dir
 }
