@@ -613,20 +613,7 @@ impl<'a> Layout<'a> {
 // ---------------------------------------------------------------------------
 // The act itself
 
-const MONTHS_GENITIVE: [&str; 12] = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-];
+use crate::classify::MONTHS_GENITIVE;
 
 fn or_blank(s: &str) -> &str {
     if s.trim().is_empty() { UNDERSCORES } else { s }

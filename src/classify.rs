@@ -65,7 +65,8 @@ pub struct Evidence<'a> {
     pub text: &'a str,
 }
 
-const MONTHS: [&str; 12] = [
+/// Russian month names in the genitive («15 марта 2024»), for parsing and printing dates.
+pub const MONTHS_GENITIVE: [&str; 12] = [
     "января",
     "февраля",
     "марта",
@@ -105,7 +106,7 @@ impl Classifier {
             programme_re: Regex::new(&cfg.programme_regex)?,
             month_date_re: Regex::new(&format!(
                 r"«?(\d{{1,2}})»?\s+({})\s+(\d{{4}})",
-                MONTHS.join("|")
+                MONTHS_GENITIVE.join("|")
             ))?,
             rules: cfg
                 .kind_rules
@@ -251,7 +252,7 @@ impl Classifier {
         let worded = self.month_date_re.captures(text).and_then(|m| {
             let d = m.get(1)?.as_str().parse().ok()?;
             let month = m.get(2)?.as_str();
-            let mo = MONTHS.iter().position(|x| *x == month)? as u32 + 1;
+            let mo = MONTHS_GENITIVE.iter().position(|x| *x == month)? as u32 + 1;
             let y = m.get(3)?.as_str().parse().ok()?;
             Some((m.get(0)?.start(), NaiveDate::from_ymd_opt(y, mo, d)?))
         });
