@@ -108,10 +108,12 @@ pub fn watch(ctx: &Ctx) -> i32 {
                 json!({"event": "watching", "root": a.root, "inbox": a.inbox, "documents": ing.catalogue_len()})
             );
         } else {
-            println!("archivist is watching {}", a.inbox.display());
+            let abs =
+                |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            println!("archivist is watching {}", abs(&a.inbox).display());
             println!(
-                "  drop scans (PDF) there; they are filed under {}",
-                a.boxes.display()
+                "  drop scans there (PDF, JPEG, PNG or TIFF; sub-folders <group>/<kind>/ allowed); they are filed under {}",
+                abs(&a.boxes).display()
             );
             println!(
                 "  archive root {}, config: {}; {} document(s) archived so far",
