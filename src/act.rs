@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -753,9 +753,4 @@ pub fn render(a: &Archive, act: &Act) -> Result<()> {
     }
     fsutil::write_atomic(&dir.join("act.md"), md.as_bytes(), true)?;
     Ok(())
-}
-
-/// The act year used for drafts: the as-of date's year.
-pub fn act_year(d: NaiveDate) -> i32 {
-    d.year()
 }

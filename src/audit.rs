@@ -297,25 +297,10 @@ pub fn verify(journal_dir: &Path) -> io::Result<VerifyReport> {
 
 /// Every record that names document `id`, in order.
 pub fn history(journal_dir: &Path, id: &str) -> io::Result<Vec<AuditRecord>> {
-    let path = journal_dir.join("audit.jsonl");
-    let f = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut out = Vec::new();
-    for line in BufReader::new(f).lines() {
-        let line = line?;
-        if !line.contains(id) {
-            continue;
-        }
-        if let Ok(r) = serde_json::from_str::<AuditRecord>(&line)
-            && r.id.as_deref() == Some(id)
-        {
-            out.push(r);
-        }
-    }
-    Ok(out)
+    Ok(history_all(journal_dir)?
+        .into_iter()
+        .filter(|r| r.id.as_deref() == Some(id))
+        .collect())
 }
 
 /// Every record, in order.

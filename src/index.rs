@@ -41,18 +41,6 @@ pub trait IndexSink: Send {
     }
 }
 
-/// Used where no index is wanted.
-pub struct NoIndex;
-
-impl IndexSink for NoIndex {
-    fn add(&mut self, _: &DocumentMeta, _: &str) -> anyhow::Result<()> {
-        Ok(())
-    }
-    fn commit(&mut self) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
-
 const ANALYZER: &str = "ru_en";
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
 const SCHEMA_VERSION: &str = "5";
@@ -402,7 +390,6 @@ pub struct Sink {
     writer: IndexWriter,
     commits: u64,
     last_commit: std::time::Instant,
-    dirty: bool,
 }
 
 impl Sink {
@@ -414,12 +401,7 @@ impl Sink {
             writer,
             commits: 0,
             last_commit: std::time::Instant::now(),
-            dirty: false,
         })
-    }
-
-    pub fn is_dirty(&self) -> bool {
-        self.dirty
     }
 
     pub fn delete(&mut self, id: &str) {
@@ -439,7 +421,6 @@ impl IndexSink for Sink {
     }
 
     fn commit_soon(&mut self) -> Result<()> {
-        self.dirty = true;
         // Searches see new documents within about a second; committing every batch
         // would cost an fsync round per batch.
         if self.last_commit.elapsed() >= std::time::Duration::from_secs(1) {
@@ -449,7 +430,6 @@ impl IndexSink for Sink {
     }
 
     fn commit(&mut self) -> Result<()> {
-        self.dirty = false;
         self.last_commit = std::time::Instant::now();
         self.writer.commit().context("cannot commit the index")?;
         self.commits += 1;

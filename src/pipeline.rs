@@ -1586,19 +1586,9 @@ fn read_intents(path: &Path) -> Result<Vec<Intent>> {
 }
 
 fn archived_ids(journal: &Path) -> Result<HashSet<String>> {
-    let mut out = HashSet::new();
-    let f = match File::open(journal.join("audit.jsonl")) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e.into()),
-    };
-    for line in BufReader::new(f).lines().map_while(Result::ok) {
-        if let Ok(r) = serde_json::from_str::<crate::audit::AuditRecord>(&line)
-            && r.action == "archived"
-            && let Some(id) = r.id
-        {
-            out.insert(id);
-        }
-    }
-    Ok(out)
+    Ok(crate::audit::history_all(journal)?
+        .into_iter()
+        .filter(|r| r.action == "archived")
+        .filter_map(|r| r.id)
+        .collect())
 }

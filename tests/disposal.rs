@@ -294,21 +294,7 @@ fn execution_killed_midway_completes_on_rerun_and_leaves_tombstones() {
             "{id}: only listed documents are destroyed"
         );
     }
-    if have_tool("bagit.py") {
-        for dir in t.archive().box_dirs() {
-            let out = Command::new("bagit.py")
-                .arg("--validate")
-                .arg(&dir)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}: {}",
-                dir.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
+    assert_bags_valid(&t.archive());
     assert!(t.cmd(&["audit", "verify"]).status.success());
     let (code, v) = t.json(&["check"]);
     assert_eq!(code, 0, "{v}");

@@ -40,33 +40,6 @@ impl Drop for Tmpfs {
     }
 }
 
-fn boxes_are_consistent(root: &Path) {
-    let a = archivist::archive::Archive::open(root, None).unwrap();
-    for dir in a.box_dirs() {
-        let manifest = archivist::boxes::read_manifest(&dir).unwrap();
-        for e in walkdir::WalkDir::new(dir.join("data"))
-            .into_iter()
-            .flatten()
-        {
-            if e.file_type().is_file() {
-                let rel = e
-                    .path()
-                    .strip_prefix(&dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .to_string();
-                assert!(
-                    manifest.contains_key(&rel),
-                    "partial or untracked file in a box: {rel}"
-                );
-            }
-        }
-        for (rel, sha) in &manifest {
-            assert_eq!(&sha256(&dir.join(rel)), sha, "{rel}");
-        }
-    }
-}
-
 fn fill(dir: &Path, leave: u64) -> PathBuf {
     let filler = dir.join("filler");
     let mut f = fs::File::create(&filler).unwrap();
@@ -135,7 +108,7 @@ fn a_full_disk_defers_the_scan_and_the_watcher_ingests_once_space_is_freed() {
         });
         assert!(s.exists() || archived, "{} lost", s.display());
     }
-    boxes_are_consistent(&root);
+    assert_boxes_consistent(&root);
 
     fs::remove_file(&filler).unwrap();
     assert!(
@@ -151,7 +124,7 @@ fn a_full_disk_defers_the_scan_and_the_watcher_ingests_once_space_is_freed() {
         .filter(|r| r.outcome == Outcome::Archived)
         .collect();
     assert_eq!(archived.len(), scans.len(), "{:?}", receipts());
-    boxes_are_consistent(&root);
+    assert_boxes_consistent(&root);
     let out = Command::new(bin())
         .arg("--root")
         .arg(&root)

@@ -106,18 +106,7 @@ fn images_from_the_scanner_are_archived_as_pdf_with_their_original_bytes() {
             "image-only: OCR pending"
         );
     }
-    if have_tool("bagit.py") {
-        for dir in a.box_dirs() {
-            assert!(
-                std::process::Command::new("bagit.py")
-                    .arg("--validate")
-                    .arg(&dir)
-                    .status()
-                    .unwrap()
-                    .success()
-            );
-        }
-    }
+    assert_bags_valid(&a);
 }
 
 #[test]

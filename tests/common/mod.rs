@@ -200,3 +200,56 @@ pub fn copy_into(src: &Path, dir: &Path) -> PathBuf {
 pub fn sha256(p: &Path) -> String {
     archivist::fsutil::sha256_file(p).unwrap().0
 }
+
+/// Every box validates with the Library of Congress validator (skipped off CI if absent).
+pub fn assert_bags_valid(a: &archivist::archive::Archive) {
+    if !have_tool("bagit.py") {
+        return;
+    }
+    for dir in a.box_dirs() {
+        let out = Command::new("bagit.py")
+            .arg("--validate")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "bagit.py --validate {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Every box's manifest matches its files, and no file under data/ is missing from it
+/// (no partial, temp or untracked file was left).
+pub fn assert_boxes_consistent(root: &Path) {
+    let a = archivist::archive::Archive::open(root, None).unwrap();
+    for dir in a.box_dirs() {
+        let manifest = archivist::boxes::read_manifest(&dir).unwrap();
+        for e in walkdir::WalkDir::new(dir.join("data"))
+            .into_iter()
+            .flatten()
+        {
+            if e.file_type().is_file() {
+                let rel = e
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                assert!(
+                    manifest.contains_key(&rel),
+                    "partial, temp or untracked file left in a box: {rel}"
+                );
+            }
+        }
+        for (rel, sha) in &manifest {
+            assert_eq!(
+                &sha256(&dir.join(rel)),
+                sha,
+                "manifest entry {rel} does not match the file"
+            );
+        }
+    }
+}
