@@ -15,7 +15,7 @@ use common::*;
 #[test]
 fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
     let t = TestArchive::with_config(
-        "[watch]\nstable_secs = 0.3\npoll_ms = 20\nrescan_secs = 1\nbatch_max = 16\n",
+        "[watch]\nstable_secs = 0.3\npoll_ms = 20\nrescan_secs = 1\nbatch_max = 8\n",
     );
     let gen_dir = t.tmp.path().join("gen");
     let opts = archivist::fixturegen::GenOptions {
@@ -40,21 +40,35 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
     eprintln!("crash schedule seed {seed} (set CRASH_SEED to replay)");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut kills = 0;
-    for _ in 0..6 {
+    for round in 0..6usize {
         let mut w = t.spawn_watch();
-        // Kill at a random moment once work is under way.
-        let delay = Duration::from_millis(rng.u64(100..1200));
-        let start = Instant::now();
-        wait_until(delay + Duration::from_secs(1), || {
-            start.elapsed() >= delay || matches!(w.try_wait(), Ok(Some(_)))
+        // Kill by progress, not by the clock, so the schedule interrupts ingest however
+        // fast the machine is: round k waits until some receipts of the k-th sixth of the
+        // work exist, then lets a random few milliseconds pass so the kill lands at any
+        // phase of the next batch (prepare, placement, commit). Round 0 may kill during
+        // start-up and recovery.
+        let target = rng.usize(round * 30..round * 30 + 30);
+        let jitter = Duration::from_millis(if target == 0 {
+            rng.u64(0..600)
+        } else {
+            rng.u64(0..25)
         });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline
+            && t.receipts().len() < target
+            && !matches!(w.try_wait(), Ok(Some(_)))
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(jitter);
+        let delay = format!("{target} receipt(s) + {jitter:?}");
         unsafe {
             libc::kill(w.id() as i32, libc::SIGKILL);
         }
         let _ = w.wait();
         kills += 1;
         eprintln!(
-            "kill {kills} after {delay:?}: {} receipt(s), {} file(s) still in the inbox",
+            "kill {kills} at {delay}: {} receipt(s), {} file(s) still in the inbox",
             t.receipts().len(),
             t.inbox_files().len()
         );
