@@ -122,15 +122,13 @@ impl ArchiveBox {
         Ok(b)
     }
 
+    /// Creates `data/<kind>/` if needed. Not fsynced here: the pipeline's batch
+    /// `syncfs` makes the new folders durable together with the files placed in them,
+    /// before any manifest names those files.
     pub fn ensure_dirs(&self, kind: &str) -> io::Result<PathBuf> {
         let d = self.dir.join("data").join(kind);
         if !d.is_dir() {
             fs::create_dir_all(&d)?;
-            fsutil::fsync_dir(&self.dir.join("data"))?;
-            fsutil::fsync_dir(&self.dir)?;
-            if let Some(p) = self.dir.parent() {
-                let _ = fsutil::fsync_dir(p);
-            }
         }
         Ok(d)
     }

@@ -185,16 +185,30 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
         let bar = progress(inputs.len() as u64, ctx.json || ctx.quiet);
         let mut summary = Summary::default();
         let mut all = Vec::new();
-        for chunk in inputs.chunks(a.config.watch.batch_max.max(1)) {
-            let receipts = ing.process_batch(chunk.to_vec())?;
-            for r in &receipts {
-                summary.add(r);
-                if !ctx.json && r.outcome != Outcome::Archived {
-                    bar.suspend(|| print_receipt(r, false));
+        let batch_max = a.config.watch.batch_max.max(1);
+        let batches: Vec<Vec<Input>> = inputs.chunks(batch_max).map(<[Input]>::to_vec).collect();
+        let mut failure = None;
+        ing.process_batches(batches, |_, receipts| match receipts {
+            Ok(receipts) => {
+                for r in &receipts {
+                    summary.add(r);
+                    if !ctx.json && r.outcome != Outcome::Archived {
+                        bar.suspend(|| print_receipt(r, false));
+                    }
                 }
+                bar.inc(receipts.len() as u64);
+                all.extend(receipts);
+                true
             }
-            bar.inc(chunk.len() as u64);
-            all.extend(receipts);
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        });
+        if let Some(e) = failure {
+            // Earlier batches are committed; this one left its sources in place.
+            ing.flush_index();
+            return Err(e);
         }
         ing.flush_index();
         bar.finish_and_clear();

@@ -70,6 +70,26 @@ pub fn write_new_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Creates `dest` (never replacing an existing file or following a link) and writes
+/// `bytes` to it, without fsync: for files of a batch that the batch's [`syncfs`] makes
+/// durable before anything names them. A file cut short by an error is removed.
+pub fn write_new_unsynced(dest: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = create_new(dest)?;
+    f.write_all(bytes).inspect_err(|_| {
+        let _ = fs::remove_file(dest);
+    })
+}
+
+/// Opens a new file for writing: fails if anything (file or link) already has the name.
+pub fn create_new(dest: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(dest)
+}
+
 /// Flushes every dirty page of the file system holding `path` in one call: used once per
 /// batch instead of one fsync per small metadata file.
 pub fn syncfs(path: &Path) -> io::Result<()> {

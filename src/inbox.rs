@@ -325,9 +325,14 @@ pub fn watch(
         }
         idle_since = Some(Instant::now());
         ready.sort();
-        for chunk in ready.chunks(opts.batch_max) {
-            let inputs: Vec<Input> = chunk.iter().map(|p| input_for(&inbox, p, true)).collect();
-            let receipts = match ing.process_batch(inputs) {
+        let chunks: Vec<&[PathBuf]> = ready.chunks(opts.batch_max).collect();
+        let batches: Vec<Vec<Input>> = chunks
+            .iter()
+            .map(|chunk| chunk.iter().map(|p| input_for(&inbox, p, true)).collect())
+            .collect();
+        ing.process_batches(batches, |i, receipts| {
+            let chunk = chunks[i];
+            let receipts = match receipts {
                 Ok(r) => r,
                 Err(e) => {
                     // The whole batch failed to commit (e.g. disk full): nothing left the
@@ -342,7 +347,7 @@ pub fn watch(
                             st.backoff = (st.backoff * 2).min(opts.retry_max);
                         }
                     }
-                    continue;
+                    return !stop.load(Ordering::SeqCst);
                 }
             };
             for (p, r) in chunk.iter().zip(&receipts) {
@@ -357,10 +362,8 @@ pub fn watch(
                     pending.remove(p);
                 }
             }
-            if stop.load(Ordering::SeqCst) {
-                break;
-            }
-        }
+            !stop.load(Ordering::SeqCst)
+        });
     }
     drop(watcher);
     ing.flush_index();

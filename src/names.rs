@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 
 use crate::naming::fold;
 
@@ -31,7 +31,7 @@ fn full_re() -> &'static Regex {
     R.get_or_init(|| {
         // The patronymic suffix (-вич/-вн-/-ичн-) anchors the match, so ordinary
         // capitalised words are not taken for names.
-        Regex::new(r"\b([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ][а-яё]+)\s+([А-ЯЁ][а-яё]+(?:вич|вн|ичн)[а-яё]{0,3})\b")
+        Regex::new(r"([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ][а-яё]+)\s+([А-ЯЁ][а-яё]+(?:вич|вн|ичн)[а-яё]{0,3})")
             .expect("static regex")
     })
 }
@@ -39,7 +39,7 @@ fn full_re() -> &'static Regex {
 fn initials_after_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"\b([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ])\.\s*([А-ЯЁ])\.")
+        Regex::new(r"([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ])\.\s*([А-ЯЁ])\.")
             .expect("static regex")
     })
 }
@@ -47,9 +47,42 @@ fn initials_after_re() -> &'static Regex {
 fn initials_before_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"\b([А-ЯЁ])\.\s*([А-ЯЁ])\.\s*([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\b")
+        Regex::new(r"([А-ЯЁ])\.\s*([А-ЯЁ])\.\s*([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)")
             .expect("static regex")
     })
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The matches of `re` that begin at a word boundary (and end at one when `to_word_end`).
+/// The boundaries are checked here rather than written as `\b` in the patterns: a
+/// Unicode `\b` makes the regex crate leave its fast DFA on non-ASCII text, which made
+/// name finding the costliest step of ingest.
+fn word_captures<'t>(re: &Regex, text: &'t str, to_word_end: bool) -> Vec<Captures<'t>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(c) = re.captures_at(text, pos) {
+        let Some(m) = c.get(0) else { break };
+        let starts_word = text[..m.start()]
+            .chars()
+            .next_back()
+            .is_none_or(|ch| !is_word_char(ch));
+        let ends_word = !to_word_end
+            || text[m.end()..]
+                .chars()
+                .next()
+                .is_none_or(|ch| !is_word_char(ch));
+        if starts_word && ends_word && !m.is_empty() {
+            pos = m.end();
+            out.push(c);
+        } else {
+            // Try again from the next character, as `\b` would have made the regex do.
+            pos = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out
 }
 
 /// Words that start sentences or headings and look like surnames before initials.
@@ -70,7 +103,7 @@ pub fn find_names(text: &str, staff_markers: &[String]) -> Vec<FoundName> {
     let mut out = Vec::new();
     let overlaps =
         |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().any(|&(a, b)| s < b && a < e);
-    for c in full_re().captures_iter(text) {
+    for c in word_captures(full_re(), text, true) {
         let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
         taken.push(m);
         out.push(FoundName {
@@ -81,7 +114,7 @@ pub fn find_names(text: &str, staff_markers: &[String]) -> Vec<FoundName> {
             start: m.0,
         });
     }
-    for c in initials_after_re().captures_iter(text) {
+    for c in word_captures(initials_after_re(), text, false) {
         let Some(m) = c.get(0) else { continue };
         if overlaps(&taken, m.start(), m.end()) {
             continue;
@@ -95,7 +128,7 @@ pub fn find_names(text: &str, staff_markers: &[String]) -> Vec<FoundName> {
             start: m.start(),
         });
     }
-    for c in initials_before_re().captures_iter(text) {
+    for c in word_captures(initials_before_re(), text, true) {
         let Some(m) = c.get(0) else { continue };
         if overlaps(&taken, m.start(), m.end()) {
             continue;
@@ -152,5 +185,19 @@ mod tests {
     fn ordinary_capitalised_words_are_not_names() {
         assert!(names("Об утверждении Требований Положения Порядок").is_empty());
         assert!(names("ПРИКАЗ № 45-у от 15.03.2024").is_empty());
+    }
+
+    #[test]
+    fn names_must_be_whole_words() {
+        // Inside a longer word, or running into letters or digits: not a name.
+        assert!(names("xИванов Иван Петрович").is_empty());
+        assert!(names("Иванов Иван Петровичевский2").is_empty());
+        assert!(names("И. П. Иванов7").is_empty());
+        // … but punctuation and line ends are boundaries, and a rejected start does not
+        // hide a name later in the same span.
+        assert_eq!(
+            names("(Иванов Иван Петрович)\nфИ. П. Сидоров, И. П. Петров"),
+            vec!["Иванов Иван Петрович", "И. П. Петров"]
+        );
     }
 }

@@ -1,13 +1,15 @@
 //! The pipeline for a batch of files: prepare each (read, hash, validate, extract text,
-//! classify: in parallel), place each (duplicate check, durable copy into its box:
-//! sequential), then commit the batch once (manifests, audit, receipts, index) and only
-//! then remove the sources. An intent log (`journal/pending.jsonl`) lets a restarted
-//! process finish or roll back a batch interrupted by a crash.
+//! classify: in parallel, overlapping the previous batch's writes), place each (duplicate
+//! check, copy into its box under its final name: sequential), then commit the batch once
+//! (one syncfs, manifests, audit, receipts, index) and only then remove the sources. An
+//! intent log (`journal/pending.jsonl`) names every file a batch writes, so a restarted
+//! process removes what an interrupted batch left and ingests its sources again.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -160,7 +162,7 @@ pub struct Ingestor<'a> {
     boxes: HashMap<String, ArchiveBox>,
     audit: AuditLog,
     receipts: ReceiptLog,
-    classifier: Classifier,
+    classifier: Arc<Classifier>,
     limits: PdfLimits,
     index: Box<dyn IndexSink + 'a>,
     pending_path: PathBuf,
@@ -208,8 +210,10 @@ impl<'a> Ingestor<'a> {
         let receipts = ReceiptLog::open(&archive.journal).with_context(|| {
             format!("cannot open the receipts in {}", archive.journal.display())
         })?;
-        let classifier = Classifier::new(&archive.config.classify, &archive.nomenclature)
-            .context("a classification regex in the config is invalid")?;
+        let classifier = Arc::new(
+            Classifier::new(&archive.config.classify, &archive.nomenclature)
+                .context("a classification regex in the config is invalid")?,
+        );
         let mut ing = Ingestor {
             archive,
             catalogue: HashMap::new(),
@@ -440,45 +444,15 @@ impl<'a> Ingestor<'a> {
                 }
                 continue;
             }
-            let whole = fsutil::sha256_file(&scan).ok().map(|(h, _)| h) == Some(it.id.clone())
-                && fs::read_to_string(&side)
-                    .ok()
-                    .and_then(|t| DocumentMeta::from_toml(&t).ok())
-                    .is_some_and(|m| m.id == it.id);
-            if whole {
-                let meta = fs::read_to_string(&side)
-                    .ok()
-                    .and_then(|t| DocumentMeta::from_toml(&t).ok());
-                let b = self
-                    .boxes
-                    .get_mut(&it.box_rel)
-                    .context("box vanished from the cache")?;
-                for p in [&scan, &side, &txt] {
-                    if let (Ok((h, n)), Ok(rel)) = (fsutil::sha256_file(p), p.strip_prefix(&dir)) {
-                        b.manifest.insert(
-                            rel.to_string_lossy().replace('\\', "/"),
-                            Entry { sha256: h, size: n },
-                        );
-                    }
-                }
-                if let Some(m) = meta {
-                    b.label.add(&m);
-                }
-                touched.insert(it.box_rel.clone());
-                events.push(
-                    Event::new("archived")
-                        .id(&it.id)
-                        .path(format!("{}/{}", it.box_rel, it.file))
-                        .details(json!({"recovered": true})),
-                );
-            } else {
-                for p in [&scan, &side, &txt] {
-                    let _ = fs::remove_file(p);
-                }
-                events.push(Event::new("placement-rolled-back").id(&it.id).path(format!("{}/{}", it.box_rel, it.file)).details(
-                    json!({"reason": "interrupted before the copy was complete; the source was not removed and will be ingested again"}),
-                ));
+            // Not in the manifest: the batch never committed, so its source is still in
+            // place. Whatever was written (possibly cut short) is removed and the source
+            // is ingested again.
+            for p in [&scan, &side, &txt] {
+                let _ = fs::remove_file(p);
             }
+            events.push(Event::new("placement-rolled-back").id(&it.id).path(format!("{}/{}", it.box_rel, it.file)).details(
+                json!({"reason": "interrupted before its batch was committed; the source was not removed and will be ingested again"}),
+            ));
         }
         self.write_boxes(&touched)?;
         self.audit.append(events)?;
@@ -546,18 +520,65 @@ impl<'a> Ingestor<'a> {
 
     /// Runs a batch through the pipeline and returns one receipt per input.
     pub fn process_batch(&mut self, inputs: Vec<Input>) -> Result<Vec<Receipt>> {
-        let prepared: Vec<Prepared> = {
-            let (classifier, limits, archive) = (&self.classifier, &self.limits, self.archive);
-            inputs
-                .into_par_iter()
-                .map(|i| prepare(i, classifier, limits, archive))
-                .collect()
-        };
+        let prepared = self.preparer().prepare_all(inputs);
+        self.place_and_commit(prepared)
+    }
+
+    /// Runs batches through the pipeline in order, preparing the next batch (reading,
+    /// hashing, parsing, classifying: CPU work on the rayon pool) while the current one
+    /// is placed and committed (mostly waiting on the file system), so the two overlap.
+    /// `on_batch` gets each batch's number and outcome, in order; it returns `false` to
+    /// stop (a batch already being prepared is dropped: nothing of it was written).
+    pub fn process_batches<I>(
+        &mut self,
+        batches: I,
+        mut on_batch: impl FnMut(usize, Result<Vec<Receipt>>) -> bool,
+    ) where
+        I: IntoIterator<Item = Vec<Input>>,
+        I::IntoIter: Send,
+    {
+        let preparer = self.preparer();
+        let batches = batches.into_iter();
+        std::thread::scope(|s| {
+            // Rendezvous channel: at most one prepared batch waits while one is placed.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(0);
+            s.spawn(move || {
+                for inputs in batches {
+                    if tx.send(preparer.prepare_all(inputs)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (i, prepared) in rx.into_iter().enumerate() {
+                if !on_batch(i, self.place_and_commit(prepared)) {
+                    break;
+                }
+            }
+        });
+    }
+
+    fn preparer(&self) -> Preparer<'a> {
+        Preparer {
+            classifier: self.classifier.clone(),
+            limits: self.limits.clone(),
+            archive: self.archive,
+        }
+    }
+
+    fn place_and_commit(&mut self, prepared: Vec<Prepared>) -> Result<Vec<Receipt>> {
+        let (n, t0) = (prepared.len(), std::time::Instant::now());
         let mut batch = Batch::default();
         for p in prepared {
             self.place(p, &mut batch);
         }
-        self.commit(batch)
+        let (t1, touched) = (std::time::Instant::now(), batch.touched.len());
+        let r = self.commit(batch);
+        tracing::debug!(
+            "batch of {n}: placed in {:?}, committed in {:?} ({touched} box(es))",
+            t1 - t0,
+            t1.elapsed()
+        );
+        r
     }
 
     fn place(&mut self, p: Prepared, batch: &mut Batch) {
@@ -701,8 +722,9 @@ impl<'a> Ingestor<'a> {
         })?;
 
         let dest = box_dir.join(&file_rel);
+        let mut written = Written(Vec::new());
         match &r.converted {
-            Some((pdf, _)) => fsutil::write_new_atomic(&dest, pdf).with_context(|| {
+            Some((pdf, _)) => fsutil::write_new_unsynced(&dest, pdf).with_context(|| {
                 format!(
                     "writing the PDF made from {} into {}",
                     r.input.display,
@@ -712,6 +734,7 @@ impl<'a> Ingestor<'a> {
             None => copy_verified(&r.input.path, &dest, &r.sha)
                 .with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?,
         }
+        written.0.push(dest.clone());
 
         let org_source = a.nomenclature.organisation.source_of_acquisition;
         let pdf_facts = PdfFacts {
@@ -765,10 +788,22 @@ impl<'a> Ingestor<'a> {
             original: r.converted.as_ref().map(|(_, o)| o.clone()),
             ocr: needs_ocr(&r.info),
         };
+        // Every file first, then the in-memory manifest: a placement that fails part-way
+        // leaves neither files nor manifest entries behind.
         let side_rel = archive::sidecar_of(&file_rel);
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
-        fsutil::write_atomic(&box_dir.join(&side_rel), side_text.as_bytes(), false)
+        let txt_rel = archive::text_of(&file_rel);
+        if has_text {
+            let p = box_dir.join(&txt_rel);
+            fsutil::write_new_unsynced(&p, r.text.as_bytes())
+                .with_context(|| format!("cannot write the text {txt_rel}"))?;
+            written.0.push(p);
+        }
+        let p = box_dir.join(&side_rel);
+        fsutil::write_new_unsynced(&p, side_text.as_bytes())
             .with_context(|| format!("cannot write the sidecar {side_rel}"))?;
+        written.0.push(p);
+        written.keep();
         let b = self.boxes.get_mut(&box_rel).context("box cache")?;
         b.manifest.insert(
             file_rel.clone(),
@@ -785,9 +820,6 @@ impl<'a> Ingestor<'a> {
             },
         );
         if has_text {
-            let txt_rel = archive::text_of(&file_rel);
-            fsutil::write_atomic(&box_dir.join(&txt_rel), r.text.as_bytes(), false)
-                .with_context(|| format!("cannot write the text {txt_rel}"))?;
             b.manifest.insert(
                 txt_rel,
                 Entry {
@@ -1145,6 +1177,28 @@ fn refuse(
     }
 }
 
+/// The stage of the pipeline that writes nothing: it can run on another thread while
+/// the previous batch is placed.
+#[derive(Clone)]
+struct Preparer<'a> {
+    classifier: Arc<Classifier>,
+    limits: PdfLimits,
+    archive: &'a Archive,
+}
+
+impl Preparer<'_> {
+    fn prepare_all(&self, inputs: Vec<Input>) -> Vec<Prepared> {
+        let t0 = std::time::Instant::now();
+        let n = inputs.len();
+        let prepared = inputs
+            .into_par_iter()
+            .map(|i| prepare(i, &self.classifier, &self.limits, self.archive))
+            .collect();
+        tracing::debug!("batch of {n}: prepared in {:?}", t0.elapsed());
+        prepared
+    }
+}
+
 /// Everything that can be done without touching the archive: runs in parallel.
 fn prepare(
     input: Input,
@@ -1446,32 +1500,52 @@ fn sniff_other_format(b: &[u8]) -> Option<&'static str> {
 /// by the batch's syncfs).
 fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let dir = dest.parent().context("destination has no folder")?;
     let mut input = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(src)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(fsutil::TMP_PREFIX)
-        .tempfile_in(dir)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
+    // Written under its final name, not a temporary one: no manifest names it until the
+    // batch's syncfs has made it durable, and an interrupted batch's files are removed at
+    // recovery (the source is still in place then).
+    let mut out = fsutil::create_new(dest)?;
+    let copied = (|| -> Result<()> {
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = input.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            out.write_all(&buf[..n])?;
         }
-        h.update(&buf[..n]);
-        tmp.write_all(&buf[..n])?;
+        if hex::encode(h.finalize()) != sha {
+            anyhow::bail!("the file changed while it was being archived");
+        }
+        Ok(())
+    })();
+    if copied.is_err() {
+        let _ = fs::remove_file(dest);
     }
-    if hex::encode(h.finalize()) != sha {
-        anyhow::bail!("the file changed while it was being archived");
+    copied
+}
+
+/// The files one placement has written so far: removed again if it fails part-way, so
+/// a box never keeps a file that no manifest will name.
+struct Written(Vec<PathBuf>);
+
+impl Written {
+    fn keep(mut self) {
+        self.0.clear();
     }
-    // Not fsynced one by one: the batch's syncfs makes every copy (and its folder entry)
-    // durable before any manifest names it and before any source is removed; a copy cut
-    // short by a power loss fails its hash check at recovery and is rolled back.
-    tmp.persist_noclobber(dest).map_err(|e| e.error)?;
-    Ok(())
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = fs::remove_file(p);
+        }
+    }
 }
 
 /// `2024-03-15_45-у_scan_0001.pdf`; a taken name gets the id's first 8 characters.
