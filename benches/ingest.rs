@@ -1,6 +1,6 @@
 //! Ingest benchmark (issue 2): 1,000 generated scans through `archivist ingest`, side by
 //! side with the floor — read + SHA-256 + copy + fsync + rename of the same files — and
-//! peak memory for 250 vs 1,000 files, and an idle watcher's memory.
+//! peak memory for 1,000 vs 4,000 files, and an idle watcher's memory.
 //!
 //! Run: `cargo bench --bench ingest` (BENCH_DOCS=N to change the count).
 
@@ -59,19 +59,54 @@ fn main() {
         .unwrap_or(1000);
     let work = data_dir().join("ingest-run");
     let big = scans(n);
-    let small = scans(n / 4);
+    let large = scans(n * 4);
     let files = pdfs(&big);
     let total: u64 = files.iter().map(|f| fs::metadata(f).unwrap().len()).sum();
 
     let _ = fs::remove_dir_all(&work);
-    let (floor_t, _) = floor(&files, &work.join("floor"));
-    let run = ingest(&big, &work.join("archive"));
-    let small_run = ingest(&small, &work.join("archive-small"));
+    // Interleaved rounds on fresh folders, deleting nothing until the end: on this
+    // machine's ext4 (no journal), creating files right after many deletions is several
+    // times slower, so a run that followed a deletion would not be comparable. Medians.
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let (mut floor_ts, mut runs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..rounds {
+        let (floor_t, _) = floor(&files, &work.join(format!("floor-{r}")));
+        let run = ingest(&big, &work.join(format!("archive-{r}")));
+        ratios.push(floor_t.as_secs_f64() / run.wall.as_secs_f64());
+        eprintln!(
+            "round {}: floor {:.2} s, archivist {:.2} s, ratio {:.2}",
+            r + 1,
+            floor_t.as_secs_f64(),
+            run.wall.as_secs_f64(),
+            ratios[r]
+        );
+        floor_ts.push(floor_t);
+        runs.push(run);
+    }
+    let large_run = ingest(&large, &work.join("archive-large"));
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let floor_t = Duration::from_secs_f64(median(
+        &mut floor_ts.iter().map(Duration::as_secs_f64).collect(),
+    ));
+    let ratio = median(&mut ratios);
+    let run = ChildRun {
+        wall: Duration::from_secs_f64(median(
+            &mut runs.iter().map(|r| r.wall.as_secs_f64()).collect(),
+        )),
+        max_rss_kb: runs.iter().map(|r| r.max_rss_kb).max().unwrap_or(0),
+        status: 0,
+    };
 
     // Idle watcher: start on the archive just built, let it settle, read its resident size.
     let mut w = Command::new(bin())
         .arg("--root")
-        .arg(work.join("archive"))
+        .arg(work.join("archive-0"))
         .arg("--quiet")
         .arg("watch")
         .stdout(Stdio::null())
@@ -98,7 +133,7 @@ fn main() {
 
     let secs = |d: Duration| d.as_secs_f64();
     println!(
-        "\ningest benchmark: {n} generated scans, {:.1} MB, {:.0} KB/scan on average",
+        "\ningest benchmark: {n} generated scans (medians of {rounds} rounds), {:.1} MB, {:.0} KB/scan on average",
         mb(total),
         total as f64 / n as f64 / 1e3
     );
@@ -122,15 +157,12 @@ fn main() {
     );
     println!(
         "{:<44} {:>10.0} {:>10.1} {:>9} MB",
-        format!("archivist ingest, {} scans", n / 4),
-        (n / 4) as f64 / secs(small_run.wall),
+        format!("archivist ingest, {} scans (once)", n * 4),
+        (n * 4) as f64 / secs(large_run.wall),
         "",
-        small_run.max_rss_kb / 1024
+        large_run.max_rss_kb / 1024
     );
-    println!(
-        "ratio archivist/floor: {:.2}",
-        secs(floor_t) / secs(run.wall)
-    );
+    println!("ratio archivist/floor (median of {rounds} interleaved rounds): {ratio:.2}");
     println!(
         "idle watcher on {n} documents: RSS {} MB (peak {} MB)",
         idle_rss / 1024,

@@ -170,7 +170,10 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
             let meta = std::fs::symlink_metadata(p)
                 .with_context(|| format!("{}: cannot read it; check the path", p.display()))?;
             if meta.is_dir() {
-                for f in inbox::scan_dir(p, &filter) {
+                let mut files = inbox::scan_dir(p, &filter);
+                // In name order, as a person reading the summary would list them.
+                files.sort();
+                for f in files {
                     inputs.push(inbox::input_for(p, &f, move_sources));
                 }
             } else {

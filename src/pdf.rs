@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lopdf::content::Content;
@@ -150,22 +150,34 @@ pub fn inspect(bytes: &[u8], limits: &PdfLimits) -> Result<PdfInfo, Refusal> {
     let data: Arc<Vec<u8>> = Arc::new(bytes.to_vec());
     let worker_limits = limits.clone();
     let (tx, rx) = mpsc::sync_channel(1);
-    let spawned = std::thread::Builder::new()
-        .name("pdf-inspect".into())
-        .stack_size(WORKER_STACK)
-        .spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(|| inspect_inner(&data, &worker_limits)))
-                .unwrap_or_else(|payload| Err(Refusal::ParserFailure(panic_message(&*payload))));
-            // The receiver is gone after a timeout; nothing left to report to.
-            let _ = tx.send(result);
-        });
-    if let Err(e) = spawned {
-        return Err(Refusal::ParserFailure(format!(
-            "cannot start parser thread: {e}"
-        )));
+    let job: Job = Box::new(move || {
+        let result = catch_unwind(AssertUnwindSafe(|| inspect_inner(&data, &worker_limits)))
+            .unwrap_or_else(|payload| Err(Refusal::ParserFailure(panic_message(&*payload))));
+        // The receiver is gone after a timeout; nothing left to report to.
+        let _ = tx.send(result);
+    });
+    let worker = match idle_worker() {
+        Ok(w) => w,
+        Err(e) => {
+            return Err(Refusal::ParserFailure(format!(
+                "cannot start parser thread: {e}"
+            )));
+        }
+    };
+    if worker.send(job).is_err() {
+        return Err(Refusal::ParserFailure("the parser thread is gone".into()));
     }
     match rx.recv_timeout(limits.timeout) {
-        Ok(result) => result,
+        Ok(result) => {
+            if let Ok(mut idle) = IDLE_WORKERS.lock()
+                && idle.len() < MAX_IDLE_WORKERS
+            {
+                idle.push(worker);
+            }
+            result
+        }
+        // The worker is not returned to the pool: dropping its queue makes it end as soon
+        // as the runaway job does.
         Err(mpsc::RecvTimeoutError::Timeout) => {
             tracing::warn!(timeout = ?limits.timeout, "PDF parsing timed out; worker detached");
             Err(Refusal::Timeout(limits.timeout))
@@ -175,6 +187,30 @@ pub fn inspect(bytes: &[u8], limits: &PdfLimits) -> Result<PdfInfo, Refusal> {
             "parser thread ended without a result".into(),
         )),
     }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Parser threads kept between documents: spawning a thread (with its large stack) per
+/// scan was a measurable share of ingest time.
+static IDLE_WORKERS: Mutex<Vec<mpsc::Sender<Job>>> = Mutex::new(Vec::new());
+const MAX_IDLE_WORKERS: usize = 8;
+
+/// An idle parser thread's job queue, or a new thread's.
+fn idle_worker() -> std::io::Result<mpsc::Sender<Job>> {
+    if let Some(w) = IDLE_WORKERS.lock().ok().and_then(|mut idle| idle.pop()) {
+        return Ok(w);
+    }
+    let (tx, rx) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("pdf-inspect".into())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            for job in rx {
+                job();
+            }
+        })?;
+    Ok(tx)
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

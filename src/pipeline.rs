@@ -31,6 +31,9 @@ use crate::naming;
 use crate::pdf::{self, PdfInfo, PdfLimits, TextLayer};
 use crate::receipts::{Outcome, Receipt, ReceiptLog};
 
+/// Boxes kept open (manifest and label in memory) between batches.
+const BOX_CACHE_MAX: usize = 256;
+
 /// One file to ingest.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -110,13 +113,22 @@ struct Intent {
 struct Batch {
     touched: BTreeSet<String>,
     events: Vec<Event>,
-    receipts: Vec<Receipt>,
+    /// (input number, receipt): placements finish out of input order; sorted at commit.
+    receipts: Vec<(usize, Receipt)>,
+    /// The input being handled.
+    cur: usize,
     indexed: Vec<(DocumentMeta, String)>,
     /// Sources to remove once the batch is durable.
     remove: Vec<PathBuf>,
     /// (source, destination, move?) for review and quarantine, carried out after commit.
     transfers: Vec<Transfer>,
     reserved: HashSet<PathBuf>,
+}
+
+impl Batch {
+    fn push_receipt(&mut self, r: Receipt) {
+        self.receipts.push((self.cur, r));
+    }
 }
 
 struct Transfer {
@@ -568,8 +580,27 @@ impl<'a> Ingestor<'a> {
     fn place_and_commit(&mut self, prepared: Vec<Prepared>) -> Result<Vec<Receipt>> {
         let (n, t0) = (prepared.len(), std::time::Instant::now());
         let mut batch = Batch::default();
-        for p in prepared {
-            self.place(p, &mut batch);
+        // Decisions (duplicates, boxes, names, intents) one by one; the file writes of
+        // the batch in parallel; then the records, in input order.
+        let mut planned = Vec::new();
+        for (i, p) in prepared.into_iter().enumerate() {
+            batch.cur = i;
+            match p {
+                Prepared::Ready(r) => match self.plan_ready(&r, &mut batch) {
+                    Ok(Some(plan)) => planned.push((i, r, plan)),
+                    Ok(None) => {}
+                    Err(e) => defer_ready(&r, &e, &mut batch),
+                },
+                other => self.place(other, &mut batch),
+            }
+        }
+        let written: Vec<Result<()>> = planned
+            .par_iter()
+            .map(|(_, r, plan)| plan.write(r))
+            .collect();
+        for ((i, r, plan), w) in planned.into_iter().zip(written) {
+            batch.cur = i;
+            self.finish(r, plan, w, &mut batch);
         }
         let (t1, touched) = (std::time::Instant::now(), batch.touched.len());
         let r = self.commit(batch);
@@ -581,23 +612,28 @@ impl<'a> Ingestor<'a> {
         r
     }
 
+    /// Records a placement whose files were written, or undoes its plan if they were not.
+    fn finish(&mut self, r: Box<Ready>, plan: Plan, written: Result<()>, batch: &mut Batch) {
+        match written {
+            Ok(()) => self.record(&r, plan, batch),
+            Err(e) => {
+                self.catalogue.remove(&r.sha);
+                defer_ready(&r, &e, batch);
+            }
+        }
+    }
+
     fn place(&mut self, p: Prepared, batch: &mut Batch) {
         match p {
             Prepared::Ready(r) => {
-                if let Err(e) = self.place_ready(&r, batch) {
-                    let reason = format!(
-                        "could not be archived: {e:#}; it stays in place and will be retried"
-                    );
-                    tracing::warn!("{}: {reason}", r.input.display);
-                    batch.receipts.push(receipt(
-                        &r.input,
-                        Some(r.size),
-                        Some(&r.sha),
-                        Outcome::Deferred,
-                        &reason,
-                        None,
-                        None,
-                    ));
+                // (Normally planned and written by `place_and_commit`.)
+                match self.plan_ready(&r, batch) {
+                    Ok(Some(plan)) => {
+                        let written = plan.write(&r);
+                        self.finish(r, plan, written, batch);
+                    }
+                    Ok(None) => {}
+                    Err(e) => defer_ready(&r, &e, batch),
                 }
             }
             Prepared::Review {
@@ -617,7 +653,7 @@ impl<'a> Ingestor<'a> {
                 special,
             } => self.plan_refuse(input, sha, size, code, &reason, special, batch),
             Prepared::Defer { input, reason } => {
-                batch.receipts.push(receipt(
+                batch.push_receipt(receipt(
                     &input,
                     None,
                     None,
@@ -628,7 +664,7 @@ impl<'a> Ingestor<'a> {
                 ));
             }
             Prepared::Vanished { input } => {
-                batch.receipts.push(receipt(
+                batch.push_receipt(receipt(
                     &input,
                     None,
                     None,
@@ -641,7 +677,9 @@ impl<'a> Ingestor<'a> {
         }
     }
 
-    fn place_ready(&mut self, r: &Ready, batch: &mut Batch) -> Result<()> {
+    /// Decides where a ready scan goes (or that it is a duplicate) and logs the intent;
+    /// writes nothing into the box. `None`: fully handled here (a duplicate).
+    fn plan_ready(&mut self, r: &Ready, batch: &mut Batch) -> Result<Option<Plan>> {
         let a = self.archive;
         if let Some(loc) = self.catalogue.get(&r.sha).cloned() {
             let existing = a.read_meta(&loc).ok();
@@ -651,7 +689,7 @@ impl<'a> Ingestor<'a> {
             });
             if same_source {
                 // A restart after a crash between commit and removing the source.
-                batch.receipts.push(receipt(
+                batch.push_receipt(receipt(
                     &r.input,
                     Some(r.size),
                     Some(&r.sha),
@@ -664,7 +702,7 @@ impl<'a> Ingestor<'a> {
                     batch.remove.push(r.input.path.clone());
                     batch.remove.push(r.input.dropped_sidecar());
                 }
-                return Ok(());
+                return Ok(None);
             }
             let reason = format!("duplicate of document {} archived at {dest}", &r.sha[..12]);
             self.plan_transfer(
@@ -678,7 +716,7 @@ impl<'a> Ingestor<'a> {
                 batch,
                 None,
             );
-            return Ok(());
+            return Ok(None);
         }
         let (year, group, kind) = match (r.found.year, r.found.kind.as_deref()) {
             (Some(y), Some(k)) => (
@@ -711,7 +749,9 @@ impl<'a> Ingestor<'a> {
             r.found.number.as_deref(),
             &r.sha,
             max,
+            &batch.reserved,
         );
+        batch.reserved.insert(kind_dir.join(&file_name));
         let file_rel = format!("data/{kind}/{file_name}");
         self.intent(&Intent {
             id: r.sha.clone(),
@@ -720,21 +760,6 @@ impl<'a> Ingestor<'a> {
             group: group.clone(),
             file: file_rel.clone(),
         })?;
-
-        let dest = box_dir.join(&file_rel);
-        let mut written = Written(Vec::new());
-        match &r.converted {
-            Some((pdf, _)) => fsutil::write_new_unsynced(&dest, pdf).with_context(|| {
-                format!(
-                    "writing the PDF made from {} into {}",
-                    r.input.display,
-                    dest.display()
-                )
-            })?,
-            None => copy_verified(&r.input.path, &dest, &r.sha)
-                .with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?,
-        }
-        written.0.push(dest.clone());
 
         let org_source = a.nomenclature.organisation.source_of_acquisition;
         let pdf_facts = PdfFacts {
@@ -788,23 +813,44 @@ impl<'a> Ingestor<'a> {
             original: r.converted.as_ref().map(|(_, o)| o.clone()),
             ocr: needs_ocr(&r.info),
         };
-        // Every file first, then the in-memory manifest: a placement that fails part-way
-        // leaves neither files nor manifest entries behind.
-        let side_rel = archive::sidecar_of(&file_rel);
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
+        // Reserved now, so a copy of the same scan later in this batch is a duplicate.
+        self.catalogue.insert(
+            r.sha.clone(),
+            DocLoc {
+                box_rel: box_rel.clone(),
+                file: file_rel.clone(),
+            },
+        );
+        Ok(Some(Plan {
+            box_dir,
+            box_rel,
+            file_rel,
+            side_text,
+            has_text,
+            meta,
+        }))
+    }
+
+    /// Enters a placement whose files are written into its box's manifest and label and
+    /// the batch's audit events, receipts and index updates.
+    fn record(&mut self, r: &Ready, plan: Plan, batch: &mut Batch) {
+        let Plan {
+            box_rel,
+            file_rel,
+            side_text,
+            has_text,
+            meta,
+            ..
+        } = plan;
+        let (kind, year) = (meta.kind.clone(), meta.year);
+        let side_rel = archive::sidecar_of(&file_rel);
         let txt_rel = archive::text_of(&file_rel);
-        if has_text {
-            let p = box_dir.join(&txt_rel);
-            fsutil::write_new_unsynced(&p, r.text.as_bytes())
-                .with_context(|| format!("cannot write the text {txt_rel}"))?;
-            written.0.push(p);
-        }
-        let p = box_dir.join(&side_rel);
-        fsutil::write_new_unsynced(&p, side_text.as_bytes())
-            .with_context(|| format!("cannot write the sidecar {side_rel}"))?;
-        written.0.push(p);
-        written.keep();
-        let b = self.boxes.get_mut(&box_rel).context("box cache")?;
+        let Some(b) = self.boxes.get_mut(&box_rel) else {
+            // Boxes stay cached within a batch; this would be a bug.
+            tracing::error!("box {box_rel} left the cache during its batch");
+            return;
+        };
         b.manifest.insert(
             file_rel.clone(),
             Entry {
@@ -830,13 +876,6 @@ impl<'a> Ingestor<'a> {
         }
         b.label.add(&meta);
         batch.touched.insert(box_rel.clone());
-        self.catalogue.insert(
-            r.sha.clone(),
-            DocLoc {
-                box_rel: box_rel.clone(),
-                file: file_rel.clone(),
-            },
-        );
         let dest_rel = format!("{box_rel}/{file_rel}");
         batch.events.push(Event::new("archived").id(&r.sha).path(dest_rel.clone()).details(json!({
             "source": r.input.display, "kind": kind, "year": year, "group": meta.group, "case_index": meta.case.index,
@@ -865,7 +904,7 @@ impl<'a> Ingestor<'a> {
         } else {
             format!("archived ({})", notes.join("; "))
         };
-        batch.receipts.push(receipt(
+        batch.push_receipt(receipt(
             &r.input,
             Some(r.size),
             Some(&r.sha),
@@ -892,7 +931,6 @@ impl<'a> Ingestor<'a> {
             batch.remove.push(r.input.path.clone());
             batch.remove.push(r.input.dropped_sidecar());
         }
-        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -945,7 +983,7 @@ impl<'a> Ingestor<'a> {
             .join(Utc::now().format("%Y-%m-%d").to_string());
         if special && !input.consume {
             // `ingest` never copies links or devices: the receipt is the record.
-            batch.receipts.push(receipt(
+            batch.push_receipt(receipt(
                 &input,
                 size,
                 sha.as_deref(),
@@ -1043,7 +1081,7 @@ impl<'a> Ingestor<'a> {
             ev = ev.id(s);
         }
         batch.events.push(ev);
-        batch.receipts.push(receipt(
+        batch.push_receipt(receipt(
             input,
             size,
             sha,
@@ -1064,13 +1102,23 @@ impl<'a> Ingestor<'a> {
         });
     }
 
-    fn commit(&mut self, batch: Batch) -> Result<Vec<Receipt>> {
+    fn commit(&mut self, mut batch: Batch) -> Result<Vec<Receipt>> {
+        batch.receipts.sort_by_key(|(i, _)| *i);
+        let receipts: Vec<Receipt> = std::mem::take(&mut batch.receipts)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
         self.write_boxes(&batch.touched)?;
+        if self.boxes.len() > BOX_CACHE_MAX {
+            // Each cached box holds its whole manifest: keep only the latest batch's, so
+            // a long-running watcher does not end up with the whole archive in memory.
+            self.boxes.retain(|k, _| batch.touched.contains(k));
+        }
         self.audit
             .append(batch.events)
             .context("cannot append to the audit log")?;
         self.receipts
-            .append(&batch.receipts)
+            .append(&receipts)
             .context("cannot append to the receipts")?;
         self.clear_intents()?;
         if !batch.indexed.is_empty() {
@@ -1113,7 +1161,7 @@ impl<'a> Ingestor<'a> {
         for d in dirs {
             let _ = fsutil::fsync_dir(&d);
         }
-        Ok(batch.receipts)
+        Ok(receipts)
     }
 }
 
@@ -1510,7 +1558,10 @@ fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
     let mut out = fsutil::create_new(dest)?;
     let copied = (|| -> Result<()> {
         let mut h = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
+        // Sized to the file (most scans are far below 1 MiB): zeroing a 1 MiB buffer per
+        // scan showed up in profiles.
+        let len = input.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut buf = vec![0u8; (len as usize).saturating_add(1).clamp(4096, 1 << 20)];
         loop {
             let n = input.read(&mut buf)?;
             if n == 0 {
@@ -1528,6 +1579,65 @@ fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
         let _ = fs::remove_file(dest);
     }
     copied
+}
+
+/// Where one ready scan goes and what is written for it (see `plan_ready`).
+struct Plan {
+    box_dir: PathBuf,
+    box_rel: String,
+    file_rel: String,
+    side_text: String,
+    has_text: bool,
+    meta: DocumentMeta,
+}
+
+impl Plan {
+    /// Writes the scan, its text and its sidecar (the sidecar last). Safe to run for many
+    /// plans at once: each writes only its own new files.
+    fn write(&self, r: &Ready) -> Result<()> {
+        let dest = self.box_dir.join(&self.file_rel);
+        let mut written = Written(Vec::new());
+        match &r.converted {
+            Some((pdf, _)) => fsutil::write_new_unsynced(&dest, pdf).with_context(|| {
+                format!(
+                    "writing the PDF made from {} into {}",
+                    r.input.display,
+                    dest.display()
+                )
+            })?,
+            None => copy_verified(&r.input.path, &dest, &r.sha)
+                .with_context(|| format!("copying {} into {}", r.input.display, dest.display()))?,
+        }
+        written.0.push(dest);
+        if self.has_text {
+            let rel = archive::text_of(&self.file_rel);
+            let p = self.box_dir.join(&rel);
+            fsutil::write_new_unsynced(&p, r.text.as_bytes())
+                .with_context(|| format!("cannot write the text {rel}"))?;
+            written.0.push(p);
+        }
+        let rel = archive::sidecar_of(&self.file_rel);
+        let p = self.box_dir.join(&rel);
+        fsutil::write_new_unsynced(&p, self.side_text.as_bytes())
+            .with_context(|| format!("cannot write the sidecar {rel}"))?;
+        written.keep();
+        Ok(())
+    }
+}
+
+/// A ready scan that could not be placed stays where it is, to be tried again.
+fn defer_ready(r: &Ready, e: &anyhow::Error, batch: &mut Batch) {
+    let reason = format!("could not be archived: {e:#}; it stays in place and will be retried");
+    tracing::warn!("{}: {reason}", r.input.display);
+    batch.push_receipt(receipt(
+        &r.input,
+        Some(r.size),
+        Some(&r.sha),
+        Outcome::Deferred,
+        &reason,
+        None,
+        None,
+    ));
 }
 
 /// The files one placement has written so far: removed again if it fails part-way, so
@@ -1556,6 +1666,7 @@ fn choose_name(
     number: Option<&str>,
     sha: &str,
     max: usize,
+    reserved: &HashSet<PathBuf>,
 ) -> String {
     let stem = source.rsplit_once('.').map(|(s, _)| s).unwrap_or(source);
     let mut base = String::new();
@@ -1571,7 +1682,8 @@ fn choose_name(
     let first = format!("{base}.pdf");
     let taken = |n: &str| {
         let p = dir.join(n);
-        fs::symlink_metadata(&p).is_ok()
+        reserved.contains(&p)
+            || fs::symlink_metadata(&p).is_ok()
             || fs::symlink_metadata(dir.join(archive::sidecar_of(n))).is_ok()
     };
     if !taken(&first) {

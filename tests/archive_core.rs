@@ -449,3 +449,48 @@ fn a_scan_that_cannot_be_classified_goes_to_review_and_comes_back_with_its_sidec
         "{r:?}"
     );
 }
+
+#[test]
+fn scans_that_want_the_same_name_in_one_batch_are_both_kept() {
+    // Files of one batch are written in parallel, so the names they take must be decided
+    // for the whole batch, not by looking at what is on disk.
+    let t = TestArchive::new();
+    let src = t.tmp.path().join("src");
+    let e = &fixture_expected()[3];
+    let bytes = fs::read(fixtures_dir().join(&e.file)).unwrap();
+    let mut variants = Vec::new();
+    for (i, folder) in ["a", "b", "c"].iter().enumerate() {
+        fs::create_dir_all(src.join(folder)).unwrap();
+        // The same document, made distinct by a trailing PDF comment.
+        let mut b = bytes.clone();
+        b.extend_from_slice(format!("%variant {i}\n").as_bytes());
+        let p = src.join(folder).join(&e.file);
+        fs::write(&p, &b).unwrap();
+        variants.push(sha256(&p));
+    }
+    let (code, v) = t.json(&["ingest", src.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["archived"], 3, "{v}");
+    let dests: std::collections::HashSet<String> = v["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["destination"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(dests.len(), 3, "three distinct files: {dests:?}");
+    // Receipts come back in input order.
+    let got: Vec<String> = v["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(got, sorted);
+    for sha in &variants {
+        let (code, v) = t.json(&["show", &sha[..12]]);
+        assert_eq!(code, 0, "{v}");
+    }
+    assert_bags_valid(&t.archive());
+}
