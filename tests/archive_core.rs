@@ -417,6 +417,12 @@ fn a_scan_that_cannot_be_classified_goes_to_review_and_comes_back_with_its_sidec
         "{}.toml",
         in_review.file_name().unwrap().to_string_lossy()
     ));
+    // The receipt is written first, then the file and its template are moved.
+    assert!(
+        wait_until(Duration::from_secs(10), || template.is_file()),
+        "{}",
+        t.watch_log()
+    );
     let text = fs::read_to_string(&template).unwrap();
     assert!(
         text.contains("kind = \"\"") && text.contains("REQUIRED"),
