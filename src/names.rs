@@ -85,6 +85,37 @@ fn word_captures<'t>(re: &Regex, text: &'t str, to_word_end: bool) -> Vec<Captur
     out
 }
 
+/// OCR of Russian text often reads an initial as the Latin letter of the same shape
+/// («Воробьёва Е. A.»): a lone Latin capital that looks Cyrillic and is followed by a
+/// dot is taken as the Cyrillic letter.
+fn cyrillic_initials(text: &str) -> String {
+    const LOOKALIKES: [(char, char); 11] = [
+        ('A', 'А'),
+        ('B', 'В'),
+        ('C', 'С'),
+        ('E', 'Е'),
+        ('H', 'Н'),
+        ('K', 'К'),
+        ('M', 'М'),
+        ('O', 'О'),
+        ('P', 'Р'),
+        ('T', 'Т'),
+        ('X', 'Х'),
+    ];
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let lone = prev.is_none_or(|p| !is_word_char(p)) && chars.peek() == Some(&'.');
+        match LOOKALIKES.iter().find(|(l, _)| *l == c) {
+            Some(&(_, cyr)) if lone => out.push(cyr),
+            _ => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
+}
+
 /// Words that start sentences or headings and look like surnames before initials.
 const NOT_SURNAMES: &[&str] = &[
     "приказ",
@@ -99,6 +130,8 @@ const NOT_SURNAMES: &[&str] = &[
 /// Finds learner names in `text`, skipping names that follow a staff marker
 /// (director, chairman, …) within the same line.
 pub fn find_names(text: &str, staff_markers: &[String]) -> Vec<FoundName> {
+    let fixed = cyrillic_initials(text);
+    let text = fixed.as_str();
     let mut taken: Vec<(usize, usize)> = Vec::new();
     let mut out = Vec::new();
     let overlaps =
@@ -185,6 +218,16 @@ mod tests {
     fn ordinary_capitalised_words_are_not_names() {
         assert!(names("Об утверждении Требований Положения Порядок").is_empty());
         assert!(names("ПРИКАЗ № 45-у от 15.03.2024").is_empty());
+    }
+
+    #[test]
+    fn latin_lookalike_initials_from_ocr_count_as_cyrillic() {
+        assert_eq!(
+            names("2. Воробьёва Е. A. + + +\nA. B. Петров"),
+            vec!["Воробьёва Е. А.", "А. В. Петров"]
+        );
+        // Not inside words, and not letters that have no Cyrillic twin.
+        assert!(names("Иванов D. F.").is_empty());
     }
 
     #[test]
