@@ -70,24 +70,24 @@ pub fn write_new_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Creates `dest` (never replacing an existing file or following a link) and writes
-/// `bytes` to it, without fsync: for files of a batch that the batch's [`syncfs`] makes
-/// durable before anything names them. A file cut short by an error is removed.
+/// Writes `bytes` to a temporary file beside `dest` and renames it into place, never
+/// replacing an existing file; no fsync: for files of a batch that the batch's
+/// [`syncfs`] makes durable before anything names them. A reader never sees a partial
+/// file under `dest`.
 pub fn write_new_unsynced(dest: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = create_new(dest)?;
-    f.write_all(bytes).inspect_err(|_| {
-        let _ = fs::remove_file(dest);
-    })
+    let mut tmp = temp_beside(dest)?;
+    tmp.write_all(bytes)?;
+    tmp.persist_noclobber(dest).map_err(|e| e.error)?;
+    Ok(())
 }
 
-/// Opens a new file for writing: fails if anything (file or link) already has the name.
-pub fn create_new(dest: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(dest)
+/// A temporary file (removed on drop unless persisted) in `dest`'s folder, with the
+/// prefix that recovery cleans up after a crash.
+pub fn temp_beside(dest: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = dest
+        .parent()
+        .ok_or_else(|| io::Error::other(format!("{} has no parent folder", dest.display())))?;
+    tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir)
 }
 
 /// Flushes every dirty page of the file system holding `path` in one call: used once per

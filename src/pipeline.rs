@@ -1552,33 +1552,27 @@ fn copy_verified(src: &Path, dest: &Path, sha: &str) -> Result<()> {
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(src)?;
-    // Written under its final name, not a temporary one: no manifest names it until the
-    // batch's syncfs has made it durable, and an interrupted batch's files are removed at
-    // recovery (the source is still in place then).
-    let mut out = fsutil::create_new(dest)?;
-    let copied = (|| -> Result<()> {
-        let mut h = Sha256::new();
-        // Sized to the file (most scans are far below 1 MiB): zeroing a 1 MiB buffer per
-        // scan showed up in profiles.
-        let len = input.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut buf = vec![0u8; (len as usize).saturating_add(1).clamp(4096, 1 << 20)];
-        loop {
-            let n = input.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            out.write_all(&buf[..n])?;
+    // Not fsynced one by one: the batch's syncfs makes every copy (and its folder entry)
+    // durable before any manifest names it and before any source is removed.
+    let mut out = fsutil::temp_beside(dest)?;
+    let mut h = Sha256::new();
+    // Sized to the file (most scans are far below 1 MiB): zeroing a 1 MiB buffer per
+    // scan showed up in profiles.
+    let len = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut buf = vec![0u8; (len as usize).saturating_add(1).clamp(4096, 1 << 20)];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
         }
-        if hex::encode(h.finalize()) != sha {
-            anyhow::bail!("the file changed while it was being archived");
-        }
-        Ok(())
-    })();
-    if copied.is_err() {
-        let _ = fs::remove_file(dest);
+        h.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
     }
-    copied
+    if hex::encode(h.finalize()) != sha {
+        anyhow::bail!("the file changed while it was being archived");
+    }
+    out.persist_noclobber(dest).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Where one ready scan goes and what is written for it (see `plan_ready`).
