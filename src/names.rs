@@ -53,7 +53,11 @@ fn initials_before_re() -> &'static Regex {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        ('\u{0410}'..='\u{044F}').contains(&c) || c == 'ё' || c == 'Ё' || c.is_alphanumeric()
+    }
 }
 
 /// The matches of `re` that begin at a word boundary (and end at one when `to_word_end`).
@@ -106,9 +110,14 @@ fn cyrillic_initials(text: &str) -> String {
     let mut prev: Option<char> = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        let lone = prev.is_none_or(|p| !is_word_char(p)) && chars.peek() == Some(&'.');
-        match LOOKALIKES.iter().find(|(l, _)| *l == c) {
-            Some(&(_, cyr)) if lone => out.push(cyr),
+        let twin = LOOKALIKES
+            .iter()
+            .find(|(l, _)| *l == c)
+            .map(|&(_, cyr)| cyr);
+        match twin {
+            Some(cyr) if chars.peek() == Some(&'.') && prev.is_none_or(|p| !is_word_char(p)) => {
+                out.push(cyr)
+            }
             _ => out.push(c),
         }
         prev = Some(c);
