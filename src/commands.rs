@@ -189,7 +189,7 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
         let mut summary = Summary::default();
         let mut all = Vec::new();
         let batch_max = a.config.watch.batch_max.max(1);
-        let batches: Vec<Vec<Input>> = inputs.chunks(batch_max).map(<[Input]>::to_vec).collect();
+        let batches = inputs.chunks(batch_max).map(<[Input]>::to_vec);
         let mut failure = None;
         ing.process_batches(batches, |_, receipts| match receipts {
             Ok(receipts) => {

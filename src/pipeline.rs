@@ -117,6 +117,8 @@ struct Batch {
     receipts: Vec<(usize, Receipt)>,
     /// The input being handled.
     cur: usize,
+    /// Ready scans with their place decided, to be written together (input number).
+    planned: Vec<(usize, Box<Ready>, Plan)>,
     indexed: Vec<(DocumentMeta, String)>,
     /// Sources to remove once the batch is durable.
     remove: Vec<PathBuf>,
@@ -530,12 +532,6 @@ impl<'a> Ingestor<'a> {
         }
     }
 
-    /// Runs a batch through the pipeline and returns one receipt per input.
-    pub fn process_batch(&mut self, inputs: Vec<Input>) -> Result<Vec<Receipt>> {
-        let prepared = self.preparer().prepare_all(inputs);
-        self.place_and_commit(prepared)
-    }
-
     /// Runs batches through the pipeline in order, preparing the next batch (reading,
     /// hashing, parsing, classifying: CPU work on the rayon pool) while the current one
     /// is placed and committed (mostly waiting on the file system), so the two overlap.
@@ -582,18 +578,11 @@ impl<'a> Ingestor<'a> {
         let mut batch = Batch::default();
         // Decisions (duplicates, boxes, names, intents) one by one; the file writes of
         // the batch in parallel; then the records, in input order.
-        let mut planned = Vec::new();
         for (i, p) in prepared.into_iter().enumerate() {
             batch.cur = i;
-            match p {
-                Prepared::Ready(r) => match self.plan_ready(&r, &mut batch) {
-                    Ok(Some(plan)) => planned.push((i, r, plan)),
-                    Ok(None) => {}
-                    Err(e) => defer_ready(&r, &e, &mut batch),
-                },
-                other => self.place(other, &mut batch),
-            }
+            self.place(p, &mut batch);
         }
+        let planned = std::mem::take(&mut batch.planned);
         let written: Vec<Result<()>> = planned
             .par_iter()
             .map(|(_, r, plan)| plan.write(r))
@@ -625,17 +614,11 @@ impl<'a> Ingestor<'a> {
 
     fn place(&mut self, p: Prepared, batch: &mut Batch) {
         match p {
-            Prepared::Ready(r) => {
-                // (Normally planned and written by `place_and_commit`.)
-                match self.plan_ready(&r, batch) {
-                    Ok(Some(plan)) => {
-                        let written = plan.write(&r);
-                        self.finish(r, plan, written, batch);
-                    }
-                    Ok(None) => {}
-                    Err(e) => defer_ready(&r, &e, batch),
-                }
-            }
+            Prepared::Ready(r) => match self.plan_ready(&r, batch) {
+                Ok(Some(plan)) => batch.planned.push((batch.cur, r, plan)),
+                Ok(None) => {}
+                Err(e) => defer_ready(&r, &e, batch),
+            },
             Prepared::Review {
                 input,
                 sha,
