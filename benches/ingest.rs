@@ -53,10 +53,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n: usize = std::env::var("BENCH_DOCS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
+    let n: usize = env_usize("BENCH_DOCS", 1000);
     let work = data_dir().join("ingest-run");
     let big = scans(n);
     let large = scans(n * 4);
@@ -67,10 +64,7 @@ fn main() {
     // Interleaved rounds on fresh folders, deleting nothing until the end: on this
     // machine's ext4 (no journal), creating files right after many deletions is several
     // times slower, so a run that followed a deletion would not be comparable. Medians.
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let rounds: usize = env_usize("BENCH_ROUNDS", 3);
     let (mut floor_ts, mut runs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for r in 0..rounds {
         let (floor_t, _) = floor(&files, &work.join(format!("floor-{r}")));

@@ -5,10 +5,13 @@
 //!
 //! Run: `cargo bench --bench ocr` (BENCH_PAGES=N, default 8; BENCH_ROUNDS=N, default 2).
 
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
 
 use archivist::ocr::{OcrConfig, check_tesseract, ocr_image, page_image};
+use common::env_usize;
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -24,10 +27,7 @@ fn main() {
         println!("OCR benchmark skipped: {why}");
         return;
     }
-    let n: usize = std::env::var("BENCH_PAGES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
+    let n: usize = env_usize("BENCH_PAGES", 8);
     let opts = archivist::fixturegen::GenOptions {
         seed: 11,
         count: n,
@@ -52,10 +52,7 @@ fn main() {
     }
     // Each page is read by archivist and then by hand, in turn, so that a busy moment of
     // the machine weighs on both; the rounds' sums give the rates.
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
+    let rounds: usize = env_usize("BENCH_ROUNDS", 2);
     let (mut ours, mut cli) = (0.0f64, 0.0f64);
     for _ in 0..rounds {
         for (i, (img, path)) in imgs.iter().zip(&paths).enumerate() {

@@ -17,10 +17,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n: usize = std::env::var("BENCH_DOCS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+    let n: usize = env_usize("BENCH_DOCS", 1_000_000);
     let root = data_dir().join(format!("retention-archive-{n}"));
     let (a, _) = Archive::init(&root, None).unwrap();
     if !root.join("generated").is_file() {

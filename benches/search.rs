@@ -146,10 +146,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n: usize = std::env::var("BENCH_DOCS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000);
+    let n: usize = env_usize("BENCH_DOCS", 100_000);
     let root = data_dir().join(format!("search-archive-{n}"));
     eprintln!(
         "building (or reusing) a {n}-document archive in {} …",

@@ -18,10 +18,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let mb: usize = std::env::var("BENCH_MB")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2048);
+    let mb: usize = env_usize("BENCH_MB", 2048);
     let root = data_dir().join(format!("verify-archive-{mb}"));
     let (a, _) = archivist::archive::Archive::init(&root, None).unwrap();
     // 16 boxes of 4 MiB files (scan-sized payload; content does not affect hashing speed).
