@@ -106,7 +106,7 @@ impl Archive {
         let mut created = Vec::new();
         let cfg = root.join("archivist.toml");
         if config_file.is_none() && !cfg.exists() {
-            crate::fsutil::write_new_atomic(&cfg, config::DEFAULT_CONFIG.as_bytes())
+            crate::fsutil::write_new_atomic(&cfg, config::DEFAULT_CONFIG.as_bytes(), true)
                 .with_context(|| format!("cannot write {}", cfg.display()))?;
             created.push(cfg);
         }
@@ -115,6 +115,7 @@ impl Archive {
             crate::fsutil::write_new_atomic(
                 &nom,
                 crate::nomenclature::DEFAULT_NOMENCLATURE.as_bytes(),
+                true,
             )
             .with_context(|| format!("cannot write {}", nom.display()))?;
             created.push(nom);

@@ -23,6 +23,16 @@ pub struct Entry {
     pub size: u64,
 }
 
+impl Entry {
+    /// The manifest entry for a file about to be written with these bytes.
+    pub fn of(bytes: &[u8]) -> Entry {
+        Entry {
+            sha256: fsutil::sha256_hex(bytes),
+            size: bytes.len() as u64,
+        }
+    }
+}
+
 /// What the bag-info label says about the documents in a box.
 #[derive(Debug, Clone, Default)]
 pub struct Label {

@@ -35,50 +35,42 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Writes `bytes` to `dest` atomically. `sync` = fsync the data before the rename and the
-/// folder after it; callers that commit in batches pass `false` and call [`syncfs`] once.
+/// Writes `bytes` to `dest` atomically (temporary file beside it, then rename): a
+/// reader never sees a partial file. `sync` = fsync the data before the rename and the
+/// folder after it; callers that commit in batches pass `false` and call [`syncfs`] once
+/// before anything names the file.
 pub fn write_atomic(dest: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
-    let dir = dest
-        .parent()
-        .ok_or_else(|| io::Error::other(format!("{} has no parent folder", dest.display())))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(dir)?;
+    let mut tmp = temp_beside(dest)?;
     tmp.write_all(bytes)?;
     if sync {
         tmp.as_file().sync_data()?;
     }
     tmp.persist(dest).map_err(|e| e.error)?;
     if sync {
-        fsync_dir(dir)?;
+        fsync_parent(dest)?;
     }
     Ok(())
 }
 
 /// Like [`write_atomic`] but never replaces an existing file (returns AlreadyExists).
-pub fn write_new_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = dest
-        .parent()
-        .ok_or_else(|| io::Error::other(format!("{} has no parent folder", dest.display())))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(dir)?;
+pub fn write_new_atomic(dest: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
+    let mut tmp = temp_beside(dest)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_data()?;
+    if sync {
+        tmp.as_file().sync_data()?;
+    }
     tmp.persist_noclobber(dest).map_err(|e| e.error)?;
-    fsync_dir(dir)?;
+    if sync {
+        fsync_parent(dest)?;
+    }
     Ok(())
 }
 
-/// Writes `bytes` to a temporary file beside `dest` and renames it into place, never
-/// replacing an existing file; no fsync: for files of a batch that the batch's
-/// [`syncfs`] makes durable before anything names them. A reader never sees a partial
-/// file under `dest`.
-pub fn write_new_unsynced(dest: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut tmp = temp_beside(dest)?;
-    tmp.write_all(bytes)?;
-    tmp.persist_noclobber(dest).map_err(|e| e.error)?;
-    Ok(())
+fn fsync_parent(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(dir) => fsync_dir(dir),
+        None => Ok(()),
+    }
 }
 
 /// A temporary file (removed on drop unless persisted) in `dest`'s folder, with the
@@ -128,7 +120,7 @@ pub fn move_file(src: &Path, dest: &Path) -> io::Result<()> {
         }
         Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
             let bytes = fs::read(src)?;
-            write_new_atomic(dest, &bytes)?;
+            write_new_atomic(dest, &bytes, true)?;
             fs::remove_file(src)
         }
         Err(e) => Err(e),

@@ -374,21 +374,9 @@ impl<'a> Ingestor<'a> {
         if b.dir != dir {
             anyhow::bail!("document {} is not in the box its sidecar names", job.id);
         }
-        b.manifest.insert(
-            side_rel,
-            Entry {
-                sha256: fsutil::sha256_hex(side_text.as_bytes()),
-                size: side_text.len() as u64,
-            },
-        );
+        b.manifest.insert(side_rel, Entry::of(side_text.as_bytes()));
         if has_text {
-            b.manifest.insert(
-                txt_rel,
-                Entry {
-                    sha256: fsutil::sha256_hex(text.as_bytes()),
-                    size: text.len() as u64,
-                },
-            );
+            b.manifest.insert(txt_rel, Entry::of(text.as_bytes()));
         }
         let key = b.rel.clone();
         self.write_boxes(&BTreeSet::from([key]))?;
@@ -841,21 +829,10 @@ impl<'a> Ingestor<'a> {
                 size: r.size,
             },
         );
-        b.manifest.insert(
-            side_rel.clone(),
-            Entry {
-                sha256: fsutil::sha256_hex(side_text.as_bytes()),
-                size: side_text.len() as u64,
-            },
-        );
+        b.manifest
+            .insert(side_rel.clone(), Entry::of(side_text.as_bytes()));
         if has_text {
-            b.manifest.insert(
-                txt_rel,
-                Entry {
-                    sha256: fsutil::sha256_hex(r.text.as_bytes()),
-                    size: r.text.len() as u64,
-                },
-            );
+            b.manifest.insert(txt_rel, Entry::of(r.text.as_bytes()));
         }
         b.label.add(&meta);
         batch.touched.insert(box_rel.clone());
@@ -1164,7 +1141,7 @@ fn carry_out(t: &Transfer) -> io::Result<()> {
         let meta = fs::symlink_metadata(&t.src)?;
         if meta.is_file() {
             let bytes = fs::read(&t.src)?;
-            fsutil::write_new_atomic(&t.dest, &bytes)?;
+            fsutil::write_new_atomic(&t.dest, &bytes, true)?;
         }
     }
     Ok(())
@@ -1575,7 +1552,7 @@ impl Plan {
         let dest = self.box_dir.join(&self.file_rel);
         let mut written = Written(Vec::new());
         match &r.converted {
-            Some((pdf, _)) => fsutil::write_new_unsynced(&dest, pdf).with_context(|| {
+            Some((pdf, _)) => fsutil::write_new_atomic(&dest, pdf, false).with_context(|| {
                 format!(
                     "writing the PDF made from {} into {}",
                     r.input.display,
@@ -1589,13 +1566,13 @@ impl Plan {
         if self.has_text {
             let rel = archive::text_of(&self.file_rel);
             let p = self.box_dir.join(&rel);
-            fsutil::write_new_unsynced(&p, r.text.as_bytes())
+            fsutil::write_new_atomic(&p, r.text.as_bytes(), false)
                 .with_context(|| format!("cannot write the text {rel}"))?;
             written.0.push(p);
         }
         let rel = archive::sidecar_of(&self.file_rel);
         let p = self.box_dir.join(&rel);
-        fsutil::write_new_unsynced(&p, self.side_text.as_bytes())
+        fsutil::write_new_atomic(&p, self.side_text.as_bytes(), false)
             .with_context(|| format!("cannot write the sidecar {rel}"))?;
         written.keep();
         Ok(())
