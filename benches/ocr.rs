@@ -10,7 +10,7 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
-use archivist::ocr::{OcrConfig, check_tesseract, ocr_image, page_image};
+use archivist::formats::ocr::{OcrConfig, check_tesseract, ocr_image, page_image};
 use common::env_usize;
 
 fn main() {
@@ -28,14 +28,14 @@ fn main() {
         return;
     }
     let n: usize = env_usize("BENCH_PAGES", 8);
-    let opts = archivist::fixturegen::GenOptions {
+    let opts = fixturegen::GenOptions {
         seed: 11,
         count: n,
         image_only: true,
         ..Default::default()
     };
     let mut imgs = Vec::new();
-    for scan in archivist::fixturegen::generate(&opts) {
+    for scan in fixturegen::generate(&opts) {
         let scan = scan.expect("generate");
         for p in 1..=scan.expected.pages {
             if imgs.len() < n {

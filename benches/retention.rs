@@ -8,9 +8,9 @@ mod common;
 
 use std::time::Instant;
 
-use archivist::archive::Archive;
-use archivist::document::{CaseRef, DocumentMeta, PdfFacts};
-use archivist::index::SearchIndex;
+use archivist::search::index::SearchIndex;
+use archivist::store::archive::Archive;
+use archivist::store::document::{CaseRef, DocumentMeta, PdfFacts};
 use common::*;
 
 fn main() {
@@ -67,7 +67,7 @@ fn main() {
                     version: "1.7".into(),
                     producer: None,
                     creator: None,
-                    text_layer: archivist::pdf::TextLayer::Present,
+                    text_layer: archivist::formats::pdf::TextLayer::Present,
                     repaired: false,
                     encrypted: false,
                     active_content: false,
@@ -93,9 +93,9 @@ fn main() {
     let mut ncases = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let cases = archivist::retention::cases(&ix, &a.nomenclature).unwrap();
+        let cases = archivist::records::retention::cases(&ix, &a.nomenclature).unwrap();
         ncases = cases.len();
-        let r = archivist::retention::report(cases, &Default::default(), as_of);
+        let r = archivist::records::retention::report(cases, &Default::default(), as_of);
         std::hint::black_box(r);
         times.push(t.elapsed().as_secs_f64());
     }

@@ -13,10 +13,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use archivist::archive::Archive;
-use archivist::classify::{Classifier, Evidence};
-use archivist::document::{CaseRef, DocumentMeta, PdfFacts};
-use archivist::index::{Filters, SearchIndex};
+use archivist::ingest::classify::{Classifier, Evidence};
+use archivist::search::index::{Filters, SearchIndex};
+use archivist::store::archive::Archive;
+use archivist::store::document::{CaseRef, DocumentMeta, PdfFacts};
 use common::*;
 
 fn build_archive(root: &Path, n: usize) -> Vec<String> {
@@ -27,7 +27,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
     let _ = fs::remove_dir_all(root);
     let (a, _) = Archive::init(root, None).unwrap();
     let classifier = Classifier::new(&a.config.classify, &a.nomenclature).unwrap();
-    let opts = archivist::fixturegen::GenOptions {
+    let opts = fixturegen::GenOptions {
         seed: 42,
         count: n,
         text_only: true,
@@ -37,7 +37,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
     let mut names = Vec::new();
     let info = BTreeMap::new();
     let start = Instant::now();
-    for (i, g) in archivist::fixturegen::generate(&opts).enumerate() {
+    for (i, g) in fixturegen::generate(&opts).enumerate() {
         let g = g.unwrap();
         let e = &g.expected;
         let found = classifier.classify(&Evidence {
@@ -81,7 +81,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
                 version: "1.7".into(),
                 producer: None,
                 creator: None,
-                text_layer: archivist::pdf::TextLayer::Present,
+                text_layer: archivist::formats::pdf::TextLayer::Present,
                 repaired: false,
                 encrypted: false,
                 active_content: false,
@@ -102,7 +102,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
         let m = manifests.entry(box_rel.clone()).or_default();
         m.push_str(&format!(
             "{}  data/{}/{stem}.toml\n",
-            archivist::fsutil::sha256_hex(side.as_bytes()),
+            archivist::store::fsutil::sha256_hex(side.as_bytes()),
             e.kind
         ));
         if i < 2000 {
@@ -118,7 +118,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
     }
     for (box_rel, m) in manifests {
         let d = root.join(&box_rel);
-        fs::write(d.join("bagit.txt"), archivist::boxes::BAGIT_TXT).unwrap();
+        fs::write(d.join("bagit.txt"), archivist::store::boxes::BAGIT_TXT).unwrap();
         fs::write(d.join("manifest-sha256.txt"), m).unwrap();
     }
     names.sort();
@@ -205,7 +205,7 @@ fn main() {
     let mut dossier: Vec<Duration> = Vec::new();
     for q in queries.iter().take(50) {
         let t = Instant::now();
-        let _ = archivist::index::dossier(&ix, q).unwrap();
+        let _ = archivist::search::index::dossier(&ix, q).unwrap();
         dossier.push(t.elapsed());
     }
     let mut cli: Vec<Duration> = Vec::new();

@@ -20,7 +20,7 @@ fn main() {
     }
     let mb: usize = env_usize("BENCH_MB", 2048);
     let root = data_dir().join(format!("verify-archive-{mb}"));
-    let (a, _) = archivist::archive::Archive::init(&root, None).unwrap();
+    let (a, _) = archivist::store::archive::Archive::init(&root, None).unwrap();
     // 16 boxes of 4 MiB files (scan-sized payload; content does not affect hashing speed).
     if a.box_dirs().is_empty() {
         eprintln!("writing {mb} MB of payload into {} …", root.display());
@@ -38,9 +38,12 @@ fn main() {
                     .unwrap()
                     .write_all(&buf)
                     .unwrap();
-                manifest.push_str(&format!("{}  {rel}\n", archivist::fsutil::sha256_hex(&buf)));
+                manifest.push_str(&format!(
+                    "{}  {rel}\n",
+                    archivist::store::fsutil::sha256_hex(&buf)
+                ));
             }
-            fs::write(dir.join("bagit.txt"), archivist::boxes::BAGIT_TXT).unwrap();
+            fs::write(dir.join("bagit.txt"), archivist::store::boxes::BAGIT_TXT).unwrap();
             fs::write(dir.join("manifest-sha256.txt"), &manifest).unwrap();
             let info = format!(
                 "Payload-Oxum: {}.{}\n",
@@ -50,9 +53,9 @@ fn main() {
             fs::write(dir.join("bag-info.txt"), &info).unwrap();
             let tag = format!(
                 "{}  bagit.txt\n{}  bag-info.txt\n{}  manifest-sha256.txt\n",
-                archivist::fsutil::sha256_hex(archivist::boxes::BAGIT_TXT.as_bytes()),
-                archivist::fsutil::sha256_hex(info.as_bytes()),
-                archivist::fsutil::sha256_hex(manifest.as_bytes())
+                archivist::store::fsutil::sha256_hex(archivist::store::boxes::BAGIT_TXT.as_bytes()),
+                archivist::store::fsutil::sha256_hex(info.as_bytes()),
+                archivist::store::fsutil::sha256_hex(manifest.as_bytes())
             );
             fs::write(dir.join("tagmanifest-sha256.txt"), tag).unwrap();
         }

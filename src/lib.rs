@@ -1,32 +1,16 @@
 //! archivist: an archive manager for scanned paper records.
 //!
-//! Data flows one way: inbox → pipeline → archive (boxes) → index. Reports read from the
-//! archive and the index.
+//! Data flows one way: inbox → [`ingest`] → boxes ([`store`]) → [`search`] index.
+//! Reports ([`records`]: retention, holds, destruction acts) read from the archive and
+//! the index. [`formats`] and [`ru`] are leaf modules (bytes and Russian text in, facts
+//! out) that know nothing of the archive. Front ends (the CLI in `src/cli/`, the web
+//! interface) call the use cases in [`api`] and only parse and render.
 
-pub mod act;
-pub mod actpdf;
-pub mod archive;
-pub mod audit;
-pub mod boxes;
-pub mod classify;
-pub mod commands;
 pub mod config;
-pub mod document;
 pub mod error;
-pub mod fixity;
-pub mod fixturegen;
-pub mod fsutil;
-pub mod hold;
-pub mod inbox;
-pub mod index;
-pub mod lock;
-pub mod names;
-pub mod naming;
-pub mod nomenclature;
-pub mod ocr;
-pub mod pdf;
-pub mod person;
-pub mod pipeline;
-pub mod receipts;
-pub mod retention;
-pub mod scanimage;
+pub mod formats;
+pub mod ingest;
+pub mod records;
+pub mod ru;
+pub mod search;
+pub mod store;

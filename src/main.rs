@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use archivist::commands::{self, Ctx};
+mod cli;
+
+use cli::commands::{self, Ctx};
 
 #[derive(Parser)]
 #[command(
@@ -123,21 +125,6 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Write a deterministic set of realistic scans (for tests and benchmarks).
-    GenFixtures {
-        /// Output folder.
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, default_value_t = 14)]
-        count: usize,
-        /// Image-only scans (no text layer), 300 dpi, for OCR.
-        #[arg(long)]
-        image_only: bool,
-        #[arg(long)]
-        dpi: Option<u32>,
-    },
 }
 
 #[derive(Subcommand)]
@@ -216,7 +203,7 @@ fn main() -> ExitCode {
             history,
         } => commands::verify(
             &ctx,
-            &archivist::fixity::Scope {
+            &archivist::store::fixity::Scope {
                 box_filter,
                 since,
                 sample,
@@ -233,7 +220,7 @@ fn main() -> ExitCode {
             group,
             limit,
         } => {
-            let f = archivist::index::Filters {
+            let f = archivist::search::index::Filters {
                 kind,
                 year_from: year.or(from),
                 year_to: year.or(to),
@@ -266,13 +253,6 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(&ctx),
-        Command::GenFixtures {
-            out,
-            seed,
-            count,
-            image_only,
-            dpi,
-        } => commands::gen_fixtures(&ctx, &out, seed, count, image_only, dpi),
     };
     ExitCode::from(code as u8)
 }

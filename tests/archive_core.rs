@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use archivist::receipts::Outcome;
+use archivist::store::receipts::Outcome;
 use common::*;
 
 #[test]
@@ -84,7 +84,7 @@ fn watcher_files_the_fixture_set_into_valid_boxes() {
         assert!(
             a.root
                 .join(&loc.box_rel)
-                .join(archivist::archive::text_of(&loc.file))
+                .join(archivist::store::archive::text_of(&loc.file))
                 .is_file(),
             "text beside the scan"
         );
@@ -181,7 +181,7 @@ fn a_slowly_written_file_is_ingested_once_and_whole() {
     assert_eq!(r[0].size, Some(src.len() as u64));
     assert_eq!(
         r[0].sha256.as_deref(),
-        Some(archivist::fsutil::sha256_hex(&src).as_str())
+        Some(archivist::store::fsutil::sha256_hex(&src).as_str())
     );
 }
 

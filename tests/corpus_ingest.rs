@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 use std::fs;
 
-use archivist::receipts::Outcome;
+use archivist::store::receipts::Outcome;
 use common::*;
 
 #[test]
@@ -35,7 +35,7 @@ fn every_corpus_file_is_archived_or_refused_as_the_manifest_expects() {
     }
     let (code, v) = t.json(&["ingest", src.to_str().unwrap()]);
     assert!(code == 0 || code == 1, "ingest itself must not fail: {v}");
-    let receipts: Vec<archivist::receipts::Receipt> =
+    let receipts: Vec<archivist::store::receipts::Receipt> =
         serde_json::from_value(v["receipts"].clone()).unwrap();
     assert_eq!(receipts.len(), expected.len(), "one receipt per file");
     let mut table = Vec::new();

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use archivist::archive::{Archive, sidecar_of};
-use archivist::document::DocumentMeta;
+use archivist::store::archive::{Archive, sidecar_of};
+use archivist::store::document::DocumentMeta;
 use common::*;
 
 #[test]
@@ -18,12 +18,12 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
         "[watch]\nstable_secs = 0.3\npoll_ms = 20\nrescan_secs = 1\nbatch_max = 8\n",
     );
     let gen_dir = t.tmp.path().join("gen");
-    let opts = archivist::fixturegen::GenOptions {
+    let opts = fixturegen::GenOptions {
         seed: 7,
         count: 200,
         ..Default::default()
     };
-    let expected = archivist::fixturegen::write_set(&gen_dir, &opts).unwrap();
+    let expected = fixturegen::write_set(&gen_dir, &opts).unwrap();
     assert_eq!(expected.len(), 200);
     let inputs: HashMap<String, String> = expected
         .iter()
@@ -107,7 +107,7 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
     // … and no scan appears twice in any box.
     let mut scans = 0;
     for dir in a.box_dirs() {
-        let manifest = archivist::boxes::read_manifest(&dir).unwrap();
+        let manifest = archivist::store::boxes::read_manifest(&dir).unwrap();
         // (File hashes against the manifest: assert_boxes_consistent below.)
         for (rel, sha) in &manifest {
             if rel.ends_with(".pdf") {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use archivist::receipts::Outcome;
+use archivist::store::receipts::Outcome;
 use common::*;
 
 struct Tmpfs(PathBuf);
@@ -90,7 +90,8 @@ fn a_full_disk_defers_the_scan_and_the_watcher_ingests_once_space_is_freed() {
         .stderr(log)
         .spawn()
         .unwrap();
-    let receipts = || archivist::receipts::read_all(&root.join("journal")).unwrap_or_default();
+    let receipts =
+        || archivist::store::receipts::read_all(&root.join("journal")).unwrap_or_default();
     let watch_log = || fs::read_to_string(tmp.path().join("watch.log")).unwrap_or_default();
     // The failure is reported (a deferred receipt, or a batch that could not commit).
     assert!(

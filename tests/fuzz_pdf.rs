@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use archivist::pdf::{PdfLimits, Refusal, inspect};
+use archivist::formats::pdf::{PdfLimits, Refusal, inspect};
 
 /// Generous: CI machines are shared and debug builds are slower; the real bound
 /// is that `inspect` returns at all and does not report a timeout.

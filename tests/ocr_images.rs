@@ -6,11 +6,11 @@ mod common;
 use std::fs;
 use std::time::Duration;
 
-use archivist::receipts::Outcome;
+use archivist::store::receipts::Outcome;
 use common::*;
 
 fn tesseract() -> bool {
-    archivist::ocr::check_tesseract(&archivist::ocr::OcrConfig::default())
+    archivist::formats::ocr::check_tesseract(&archivist::formats::ocr::OcrConfig::default())
         .map_err(|why| {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("Tesseract is required on CI: {why}");
@@ -116,13 +116,13 @@ fn image_only_scans_become_searchable_by_their_learners_after_ocr() {
     }
     let t = TestArchive::new();
     let gen_dir = t.tmp.path().join("gen");
-    let opts = archivist::fixturegen::GenOptions {
+    let opts = fixturegen::GenOptions {
         seed: 5,
         count: 6,
         image_only: true,
         ..Default::default()
     };
-    let expected = archivist::fixturegen::write_set(&gen_dir, &opts).unwrap();
+    let expected = fixturegen::write_set(&gen_dir, &opts).unwrap();
     // Staff name what each scan is (nothing can be read from an image-only scan before OCR).
     for e in &expected {
         let f = gen_dir.join(&e.file);

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use archivist::pdf::{PdfInfo, PdfLimits, Refusal, TextLayer, inspect};
+use archivist::formats::pdf::{PdfInfo, PdfLimits, Refusal, TextLayer, inspect};
 
 fn corpus_dir() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("ARCHIVIST_CORPUS") {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use archivist::scanimage::{ImageError, ImageLimits, image_to_pdf};
+use archivist::formats::scanimage::{ImageError, ImageLimits, image_to_pdf};
 use lopdf::{Document, Object};
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -44,7 +44,7 @@ fn load(name: &str) -> Option<Vec<u8>> {
     Some(std::fs::read(dir.join(name)).expect("read corpus file"))
 }
 
-fn convert(name: &str) -> Option<(Vec<u8>, archivist::scanimage::ConvertedImage)> {
+fn convert(name: &str) -> Option<(Vec<u8>, archivist::formats::scanimage::ConvertedImage)> {
     let bytes = load(name)?;
     let out = image_to_pdf(&bytes, &ImageLimits::default()).expect("conversion");
     Some((bytes, out))

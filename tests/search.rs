@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::time::Duration;
 
-use archivist::document::DocumentMeta;
-use archivist::index::{IndexSink, Sink};
+use archivist::search::index::{IndexSink, Sink};
+use archivist::store::document::DocumentMeta;
 use common::*;
 use serde_json::Value;
 
@@ -364,12 +364,12 @@ fn the_index_stays_proportional_to_live_documents_after_many_cycles() {
     sink.commit().unwrap();
     drop(sink);
     // Let pending merges finish and obsolete files go, as a restart would.
-    let ix = archivist::index::SearchIndex::open_or_create(&dir).unwrap();
+    let ix = archivist::search::index::SearchIndex::open_or_create(&dir).unwrap();
     let mut w = ix.writer().unwrap();
     w.commit().unwrap();
     w.garbage_collect_files().wait().unwrap();
     w.wait_merging_threads().unwrap();
-    let ix = archivist::index::SearchIndex::open(&dir).unwrap();
+    let ix = archivist::search::index::SearchIndex::open(&dir).unwrap();
     assert_eq!(ix.num_docs(), 200);
     let after = dir_size(&dir);
     assert!(

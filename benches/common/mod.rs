@@ -30,12 +30,12 @@ pub fn scans(count: usize) -> PathBuf {
     if !done.is_file() {
         let _ = std::fs::remove_dir_all(&dir);
         eprintln!("generating {count} scans into {} …", dir.display());
-        let opts = archivist::fixturegen::GenOptions {
+        let opts = fixturegen::GenOptions {
             seed: 42,
             count,
             ..Default::default()
         };
-        archivist::fixturegen::write_set(&dir, &opts).expect("generate scans");
+        fixturegen::write_set(&dir, &opts).expect("generate scans");
         std::fs::rename(dir.join("expected.json"), &done).expect("move expected.json");
     }
     dir

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use archivist::receipts::Receipt;
+use archivist::store::receipts::Receipt;
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_archivist"))
@@ -38,7 +38,7 @@ pub fn fixture_pdfs_in(dir: &Path) -> PathBuf {
     dir.to_path_buf()
 }
 
-pub fn fixture_expected() -> Vec<archivist::fixturegen::Expected> {
+pub fn fixture_expected() -> Vec<fixturegen::Expected> {
     let text = std::fs::read_to_string(fixtures_dir().join("expected.json"))
         .expect("fixtures/scans/expected.json");
     serde_json::from_str(&text).expect("valid expected.json")
@@ -158,7 +158,7 @@ impl TestArchive {
     }
 
     pub fn receipts(&self) -> Vec<Receipt> {
-        archivist::receipts::read_all(&self.root.join("journal")).unwrap()
+        archivist::store::receipts::read_all(&self.root.join("journal")).unwrap()
     }
 
     pub fn inbox_files(&self) -> Vec<PathBuf> {
@@ -170,8 +170,8 @@ impl TestArchive {
             .collect()
     }
 
-    pub fn archive(&self) -> archivist::archive::Archive {
-        archivist::archive::Archive::open(&self.root, None).unwrap()
+    pub fn archive(&self) -> archivist::store::archive::Archive {
+        archivist::store::archive::Archive::open(&self.root, None).unwrap()
     }
 }
 
@@ -198,11 +198,11 @@ pub fn copy_into(src: &Path, dir: &Path) -> PathBuf {
 }
 
 pub fn sha256(p: &Path) -> String {
-    archivist::fsutil::sha256_file(p).unwrap().0
+    archivist::store::fsutil::sha256_file(p).unwrap().0
 }
 
 /// Every box validates with the Library of Congress validator (skipped off CI if absent).
-pub fn assert_bags_valid(a: &archivist::archive::Archive) {
+pub fn assert_bags_valid(a: &archivist::store::archive::Archive) {
     if !have_tool("bagit.py") {
         return;
     }
@@ -224,9 +224,9 @@ pub fn assert_bags_valid(a: &archivist::archive::Archive) {
 /// Every box's manifest matches its files, and no file under data/ is missing from it
 /// (no partial, temp or untracked file was left).
 pub fn assert_boxes_consistent(root: &Path) {
-    let a = archivist::archive::Archive::open(root, None).unwrap();
+    let a = archivist::store::archive::Archive::open(root, None).unwrap();
     for dir in a.box_dirs() {
-        let manifest = archivist::boxes::read_manifest(&dir).unwrap();
+        let manifest = archivist::store::boxes::read_manifest(&dir).unwrap();
         for e in walkdir::WalkDir::new(dir.join("data"))
             .into_iter()
             .flatten()

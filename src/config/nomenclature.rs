@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 
-pub const DEFAULT_NOMENCLATURE: &str = include_str!("../config/nomenclature.toml");
+pub const DEFAULT_NOMENCLATURE: &str = include_str!("../../config/nomenclature.toml");
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -171,7 +171,7 @@ impl Nomenclature {
                     message: "allowed: each kind id once".into(),
                 });
             }
-            if crate::naming::sanitize_component(&k.id, 64) != k.id || k.id.contains(' ') {
+            if crate::store::naming::sanitize_component(&k.id, 64) != k.id || k.id.contains(' ') {
                 return Err(ConfigError::Invalid {
                     file: origin.to_path_buf(),
                     key: format!("kind.id = \"{}\"", k.id),

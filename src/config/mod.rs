@@ -1,6 +1,8 @@
 //! Configuration: embedded defaults (`config/archivist.toml`) overlaid by the
 //! archive's own `archivist.toml` or an explicit `--config FILE`.
 
+pub mod nomenclature;
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -8,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConfigError;
 
 /// The documented example config, compiled in so that a fresh machine needs no files.
-pub const DEFAULT_CONFIG: &str = include_str!("../config/archivist.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/archivist.toml");
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -170,7 +172,7 @@ impl Config {
             return Err(bad("boxes.max_name_bytes", "allowed: 16 to 255".into()));
         }
         if self.boxes.default_group.trim().is_empty()
-            || crate::naming::sanitize_component(&self.boxes.default_group, 255)
+            || crate::store::naming::sanitize_component(&self.boxes.default_group, 255)
                 != self.boxes.default_group
         {
             return Err(bad(
@@ -206,8 +208,8 @@ impl Config {
         Ok(())
     }
 
-    pub fn ocr_config(&self) -> crate::ocr::OcrConfig {
-        crate::ocr::OcrConfig {
+    pub fn ocr_config(&self) -> crate::formats::ocr::OcrConfig {
+        crate::formats::ocr::OcrConfig {
             tesseract: self.ocr.tesseract.clone(),
             languages: self.ocr.languages.clone(),
             page_timeout: std::time::Duration::from_secs(self.ocr.page_timeout_secs.max(1)),
@@ -216,9 +218,9 @@ impl Config {
         }
     }
 
-    pub fn limits_pdf(&self) -> crate::pdf::PdfLimits {
+    pub fn limits_pdf(&self) -> crate::formats::pdf::PdfLimits {
         let l = &self.limits;
-        crate::pdf::PdfLimits {
+        crate::formats::pdf::PdfLimits {
             max_bytes: l.max_file_mb.saturating_mul(1024 * 1024),
             max_pages: l.max_pages,
             max_objects: l.max_objects,

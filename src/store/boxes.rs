@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::document::DocumentMeta;
-use crate::fsutil;
+use crate::store::document::DocumentMeta;
+use crate::store::fsutil;
 
 pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 pub const MANIFEST: &str = "manifest-sha256.txt";
@@ -147,7 +147,7 @@ impl ArchiveBox {
     /// manifest, each atomically. `sync` as in [`fsutil::write_atomic`].
     pub fn write_tag_files(
         &self,
-        org: &crate::nomenclature::Organisation,
+        org: &crate::config::nomenclature::Organisation,
         sync: bool,
     ) -> io::Result<()> {
         let bagit = self.dir.join("bagit.txt");
@@ -186,7 +186,7 @@ impl ArchiveBox {
 
     fn bag_info(
         &self,
-        org: &crate::nomenclature::Organisation,
+        org: &crate::config::nomenclature::Organisation,
         octets: u64,
         streams: u64,
     ) -> String {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil;
+use crate::store::fsutil;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

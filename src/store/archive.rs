@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::boxes;
+use crate::config::nomenclature::Nomenclature;
 use crate::config::{self, Config};
-use crate::document::DocumentMeta;
-use crate::nomenclature::Nomenclature;
+use crate::store::boxes;
+use crate::store::document::DocumentMeta;
 
 pub struct Archive {
     pub root: PathBuf,
@@ -106,15 +106,15 @@ impl Archive {
         let mut created = Vec::new();
         let cfg = root.join("archivist.toml");
         if config_file.is_none() && !cfg.exists() {
-            crate::fsutil::write_new_atomic(&cfg, config::DEFAULT_CONFIG.as_bytes(), true)
+            crate::store::fsutil::write_new_atomic(&cfg, config::DEFAULT_CONFIG.as_bytes(), true)
                 .with_context(|| format!("cannot write {}", cfg.display()))?;
             created.push(cfg);
         }
         let nom = root.join("nomenclature.toml");
         if !nom.exists() {
-            crate::fsutil::write_new_atomic(
+            crate::store::fsutil::write_new_atomic(
                 &nom,
-                crate::nomenclature::DEFAULT_NOMENCLATURE.as_bytes(),
+                crate::config::nomenclature::DEFAULT_NOMENCLATURE.as_bytes(),
                 true,
             )
             .with_context(|| format!("cannot write {}", nom.display()))?;

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::archive::Archive;
-use crate::boxes;
+use crate::store::archive::Archive;
+use crate::store::boxes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -324,10 +324,10 @@ pub fn scheduled(a: &Archive) -> io::Result<Option<Run>> {
     };
     let run = verify(a, &scope, &|_| {})?;
     record(a, &run)?;
-    let mut log = crate::audit::AuditLog::open(&a.journal)?;
+    let mut log = crate::store::audit::AuditLog::open(&a.journal)?;
     let findings: Vec<_> = run.findings.iter().take(1000).collect();
     log.append_one(
-        crate::audit::Event::new("fixity-checked").details(serde_json::json!({
+        crate::store::audit::Event::new("fixity-checked").details(serde_json::json!({
             "scope": run.scope, "files": run.files, "intact": run.intact, "changed": run.changed,
             "missing": run.missing, "untracked": run.untracked, "findings": findings,
         })),

@@ -12,9 +12,9 @@ use anyhow::{Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use notify::{RecursiveMode, Watcher};
 
-use crate::archive::Archive;
-use crate::pipeline::{Ingestor, Input, Summary};
-use crate::receipts::{Outcome, Receipt};
+use crate::ingest::pipeline::{Ingestor, Input, Summary};
+use crate::store::archive::Archive;
+use crate::store::receipts::{Outcome, Receipt};
 
 /// Names never ingested: temporary and system files, and sidecars (which travel with
 /// their scan).
@@ -36,7 +36,8 @@ impl Filter {
         let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
             return false;
         };
-        if self.ignore.is_match(name.as_ref()) || name.starts_with(crate::fsutil::TMP_PREFIX) {
+        if self.ignore.is_match(name.as_ref()) || name.starts_with(crate::store::fsutil::TMP_PREFIX)
+        {
             return false;
         }
         // `scan.pdf.toml` is the sidecar of `scan.pdf`.
@@ -85,14 +86,17 @@ pub fn input_for(base: &Path, path: &Path, consume: bool) -> Input {
     }
 }
 
-type OcrResult = (crate::pipeline::OcrJob, Result<Vec<crate::ocr::PageText>>);
+type OcrResult = (
+    crate::ingest::pipeline::OcrJob,
+    Result<Vec<crate::formats::ocr::PageText>>,
+);
 
 /// Starts the OCR workers when OCR is enabled and Tesseract is installed; otherwise scans
 /// stay "OCR pending" (and `archivist ocr --pending` catches up later).
 fn start_ocr_workers(
     ing: &Ingestor,
 ) -> (
-    Option<crossbeam_channel::Sender<crate::pipeline::OcrJob>>,
+    Option<crossbeam_channel::Sender<crate::ingest::pipeline::OcrJob>>,
     crossbeam_channel::Receiver<OcrResult>,
 ) {
     let (res_tx, res_rx) = crossbeam_channel::unbounded::<OcrResult>();
@@ -101,11 +105,11 @@ fn start_ocr_workers(
         return (None, res_rx);
     }
     let ocr_cfg = cfg.ocr_config();
-    if let Err(why) = crate::ocr::check_tesseract(&ocr_cfg) {
+    if let Err(why) = crate::formats::ocr::check_tesseract(&ocr_cfg) {
         tracing::warn!("OCR is off: {why}; image-only scans are archived and marked OCR pending");
         return (None, res_rx);
     }
-    let (job_tx, job_rx) = crossbeam_channel::unbounded::<crate::pipeline::OcrJob>();
+    let (job_tx, job_rx) = crossbeam_channel::unbounded::<crate::ingest::pipeline::OcrJob>();
     for _ in 0..cfg.ocr.jobs.max(1) {
         let (rx, tx, root, c) = (
             job_rx.clone(),
@@ -115,7 +119,7 @@ fn start_ocr_workers(
         );
         std::thread::spawn(move || {
             for job in rx {
-                let r = crate::pipeline::run_ocr(&root, &c, &job);
+                let r = crate::ingest::pipeline::run_ocr(&root, &c, &job);
                 if tx.send((job, r)).is_err() {
                     break;
                 }
@@ -229,7 +233,7 @@ pub fn watch(
             && pending.is_empty()
         {
             last_fixity = Some(Instant::now());
-            match crate::fixity::scheduled(ing.archive) {
+            match crate::store::fixity::scheduled(ing.archive) {
                 Ok(Some(run)) if run.ok() => {
                     tracing::info!("fixity: {} ({} files) intact", run.scope, run.files)
                 }

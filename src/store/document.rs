@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::pdf::TextLayer;
+use crate::formats::pdf::TextLayer;
 
 /// Metadata of one archived document, stored as `data/<kind>/<name>.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

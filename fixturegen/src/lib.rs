@@ -16,7 +16,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 
 /// The raster font (DejaVu Sans, free licence: fixtures/fonts/DejaVu-LICENSE.txt).
-const FONT_BYTES: &[u8] = include_bytes!("../fixtures/fonts/DejaVuSans.ttf");
+const FONT_BYTES: &[u8] = include_bytes!("../../fixtures/fonts/DejaVuSans.ttf");
 
 pub const ORG: &str = "АНО ДПО «Учебный центр «Профессионал»»";
 

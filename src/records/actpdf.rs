@@ -16,9 +16,9 @@ use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, TextDirection};
 
 /// DejaVu Sans covers Cyrillic, № and the en dash; its licence allows shipping it.
-const FONT_REGULAR: &[u8] = include_bytes!("../fixtures/fonts/DejaVuSans.ttf");
+const FONT_REGULAR: &[u8] = include_bytes!("../../fixtures/fonts/DejaVuSans.ttf");
 /// Bold face for «АКТ», «УТВЕРЖДАЮ», «СОГЛАСОВАНО» and the appendix title.
-const FONT_BOLD: &[u8] = include_bytes!("../fixtures/fonts/DejaVuSans-Bold.ttf");
+const FONT_BOLD: &[u8] = include_bytes!("../../fixtures/fonts/DejaVuSans-Bold.ttf");
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ActPrint {
@@ -613,7 +613,7 @@ impl<'a> Layout<'a> {
 // ---------------------------------------------------------------------------
 // The act itself
 
-use crate::classify::MONTHS_GENITIVE;
+use crate::ingest::classify::MONTHS_GENITIVE;
 
 fn or_blank(s: &str) -> &str {
     if s.trim().is_empty() { UNDERSCORES } else { s }

@@ -12,15 +12,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::actpdf::{self, ActPrint, ActRow, AppendixRow, Approval as PrintApproval};
-use crate::archive::{self, Archive};
-use crate::audit::{AuditLog, Event};
-use crate::boxes::{self, ArchiveBox};
-use crate::document::DocumentMeta;
-use crate::fsutil;
-use crate::hold::Holds;
-use crate::index::{IndexSink, SearchIndex};
-use crate::retention::{self, CaseKey};
+use crate::records::actpdf::{self, ActPrint, ActRow, AppendixRow, Approval as PrintApproval};
+use crate::records::hold::Holds;
+use crate::records::retention::{self, CaseKey};
+use crate::search::index::{IndexSink, SearchIndex};
+use crate::store::archive::{self, Archive};
+use crate::store::audit::{AuditLog, Event};
+use crate::store::boxes::{self, ArchiveBox};
+use crate::store::document::DocumentMeta;
+use crate::store::fsutil;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -253,7 +253,7 @@ pub fn draft(a: &Archive, as_of: NaiveDate) -> Result<Act> {
         date: as_of,
         state: State::Draft,
         created_at: Utc::now(),
-        created_by: crate::hold::actor(),
+        created_by: crate::records::hold::actor(),
         approval: None,
         executed_at: None,
         destroyed: Vec::new(),
@@ -439,7 +439,7 @@ pub fn execute(a: &Archive, n: u32) -> Result<Act> {
     }
     let note = act.destruction_note();
     let mut log = AuditLog::open(&a.journal)?;
-    let already: HashSet<String> = crate::audit::history_all(&a.journal)?
+    let already: HashSet<String> = crate::store::audit::history_all(&a.journal)?
         .into_iter()
         .filter(|r| {
             r.action == "destroyed"
@@ -459,7 +459,7 @@ pub fn execute(a: &Archive, n: u32) -> Result<Act> {
                 .push(d.clone());
         }
     }
-    let mut sink = crate::index::sink_for(a)?;
+    let mut sink = crate::search::index::sink_for(a)?;
     let mut count = act.destroyed.len();
     for (box_rel, docs) in by_box {
         let dir = a.root.join(&box_rel);

@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use crate::config::ClassifyConfig;
-use crate::document::DropSidecar;
-use crate::naming::fold;
-use crate::nomenclature::Nomenclature;
+use crate::config::nomenclature::Nomenclature;
+use crate::store::document::DropSidecar;
+use crate::store::naming::fold;
 
 /// Compiled rules; built once per run.
 pub struct Classifier {
@@ -231,7 +231,7 @@ impl Classifier {
             );
         }
         let mut learners: Vec<String> = Vec::new();
-        for n in crate::names::find_names(text, &self.staff_markers) {
+        for n in crate::ru::names::find_names(text, &self.staff_markers) {
             if !learners.contains(&n.text) {
                 learners.push(n.text);
             }

@@ -10,8 +10,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use tantivy::DocId;
 
-use crate::index::SearchIndex;
-use crate::nomenclature::{Nomenclature, Period};
+use crate::config::nomenclature::{Nomenclature, Period};
+use crate::search::index::SearchIndex;
 
 /// When a case's retention period ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -27,8 +27,8 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::document::DocumentMeta;
-use crate::person::{self, PersonKey};
+use crate::ru::person::{self, PersonKey};
+use crate::store::document::DocumentMeta;
 
 pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
@@ -721,7 +721,7 @@ impl SearchIndex {
 
 impl SearchIndex {
     /// The documents of a case (active and destroyed), from the index.
-    pub fn case_documents(&self, key: &crate::retention::CaseKey) -> Result<Vec<Hit>> {
+    pub fn case_documents(&self, key: &crate::records::retention::CaseKey) -> Result<Vec<Hit>> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (
@@ -782,11 +782,11 @@ impl SearchIndex {
     pub fn case_of(
         &self,
         id: &str,
-        nom: &crate::nomenclature::Nomenclature,
-    ) -> Option<crate::retention::CaseKey> {
+        nom: &crate::config::nomenclature::Nomenclature,
+    ) -> Option<crate::records::retention::CaseKey> {
         let h = self.by_id(id).ok()??;
         let kind = nom.kind(&h.kind)?;
-        Some(crate::retention::CaseKey {
+        Some(crate::records::retention::CaseKey {
             index: kind.case_index.clone(),
             year: h.year as i32,
             group: if kind.per_group {
@@ -825,12 +825,12 @@ fn mark(s: &str, ranges: &[std::ops::Range<usize>]) -> String {
 /// A fragment around the first mention of the person in the text, the name marked.
 /// Returns whether the mention matched exactly (not only within one edit).
 fn name_snippet(text: &str, key: &PersonKey) -> (String, bool) {
-    let names = crate::names::find_names(text, &[]);
+    let names = crate::ru::names::find_names(text, &[]);
     let want = key
         .full_token()
         .or_else(|| key.first_token())
         .unwrap_or_else(|| key.surname_token());
-    let mut best: Option<(&crate::names::FoundName, bool)> = None;
+    let mut best: Option<(&crate::ru::names::FoundName, bool)> = None;
     for n in &names {
         let toks = person_tokens(&n.text);
         if toks.contains(&want) {
@@ -999,11 +999,14 @@ pub fn dossier(ix: &SearchIndex, query: &str) -> Result<Vec<PersonRecord>> {
 
 /// Rebuilds the index from the boxes alone (sidecars and text), into a fresh folder that
 /// replaces the old one when complete. `progress(done, total)` is called as it goes.
-pub fn rebuild(a: &crate::archive::Archive, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<u64> {
+pub fn rebuild(
+    a: &crate::store::archive::Archive,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<u64> {
     use rayon::prelude::*;
     let mut sidecars: Vec<(PathBuf, PathBuf)> = Vec::new();
     for dir in a.box_dirs() {
-        let manifest = crate::boxes::read_manifest(&dir)
+        let manifest = crate::store::boxes::read_manifest(&dir)
             .with_context(|| format!("cannot read the manifest of {}", dir.display()))?;
         for rel in manifest.keys() {
             if rel.starts_with("data/") && rel.ends_with(".toml") {
@@ -1085,7 +1088,7 @@ pub fn rebuild(a: &crate::archive::Archive, progress: &(dyn Fn(u64, u64) + Sync)
 
 /// The pipeline's sink for an archive: opens the index, rebuilding it first when it is
 /// missing (but the archive is not empty) or of another version, since it is derived.
-pub fn sink_for(a: &crate::archive::Archive) -> Result<Sink> {
+pub fn sink_for(a: &crate::store::archive::Archive) -> Result<Sink> {
     let has_docs = !a.box_dirs().is_empty();
     let usable = a.index.join("meta.json").is_file()
         && std::fs::read_to_string(a.index.join("archivist-schema"))

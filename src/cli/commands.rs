@@ -1,5 +1,5 @@
 //! The commands behind the CLI. Each prints a human summary or, with `--json`, one JSON
-//! document on stdout, and returns an exit code from [`crate::error::exit`].
+//! document on stdout, and returns an exit code from [`archivist::error::exit`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use crate::archive::Archive;
-use crate::error::{ConfigError, exit};
-use crate::inbox::{self, Filter, WatchOptions};
-use crate::lock::{LockError, WriterLock};
-use crate::pipeline::{Ingestor, Input, Summary};
-use crate::receipts::{Outcome, Receipt};
+use archivist::error::{ConfigError, exit};
+use archivist::ingest::inbox::{self, Filter, WatchOptions};
+use archivist::ingest::pipeline::{Ingestor, Input, Summary};
+use archivist::store::archive::Archive;
+use archivist::store::lock::{LockError, WriterLock};
+use archivist::store::receipts::{Outcome, Receipt};
 
 pub struct Ctx {
     pub root: PathBuf,
@@ -101,7 +101,7 @@ pub fn watch(ctx: &Ctx) -> i32 {
         ctrlc::set_handler(move || s.store(true, Ordering::SeqCst))
             .context("cannot install the Ctrl-C handler")?;
         let (a, _lock) = open_writer(ctx, "archivist watch")?;
-        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
+        let mut ing = Ingestor::open(&a, Box::new(archivist::search::index::sink_for(&a)?))?;
         if ctx.json {
             println!(
                 "{}",
@@ -184,7 +184,7 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
                 inputs.push(i);
             }
         }
-        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
+        let mut ing = Ingestor::open(&a, Box::new(archivist::search::index::sink_for(&a)?))?;
         let bar = progress(inputs.len() as u64, ctx.json || ctx.quiet);
         let mut summary = Summary::default();
         let mut all = Vec::new();
@@ -259,7 +259,7 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
             return Ok(exit::NOT_FOUND);
         };
         let meta = a.read_meta(&loc)?;
-        let history = crate::audit::history(&a.journal, &id)?;
+        let history = archivist::store::audit::history(&a.journal, &id)?;
         let path = a.root.join(&loc.box_rel).join(&loc.file);
         if ctx.json {
             print_json(&json!({"id": id, "path": path, "metadata": meta, "history": history}));
@@ -320,7 +320,7 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
 pub fn audit_verify(ctx: &Ctx) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let rep = crate::audit::verify(&a.journal)?;
+        let rep = archivist::store::audit::verify(&a.journal)?;
         if ctx.json {
             print_json(&serde_json::to_value(&rep)?);
         } else if rep.ok {
@@ -342,44 +342,11 @@ pub fn audit_verify(ctx: &Ctx) -> i32 {
     })
 }
 
-pub fn gen_fixtures(
-    ctx: &Ctx,
-    out: &Path,
-    seed: u64,
-    count: usize,
-    image_only: bool,
-    dpi: Option<u32>,
-) -> i32 {
-    run(ctx, || {
-        let mut opts = crate::fixturegen::GenOptions {
-            seed,
-            count,
-            image_only,
-            ..Default::default()
-        };
-        if let Some(d) = dpi {
-            opts.dpi = d;
-        }
-        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-        let expected = crate::fixturegen::write_set(out, &opts)?;
-        if ctx.json {
-            print_json(&json!({"out": out, "count": expected.len()}));
-        } else {
-            println!(
-                "wrote {} scan(s) and expected.json to {}",
-                expected.len(),
-                out.display()
-            );
-        }
-        Ok(exit::OK)
-    })
-}
-
-pub fn verify(ctx: &Ctx, scope: &crate::fixity::Scope, history: bool) -> i32 {
+pub fn verify(ctx: &Ctx, scope: &archivist::store::fixity::Scope, history: bool) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         if history {
-            let runs = crate::fixity::history(&a)?;
+            let runs = archivist::store::fixity::history(&a)?;
             if ctx.json {
                 print_json(&serde_json::to_value(&runs)?);
             } else {
@@ -403,27 +370,27 @@ pub fn verify(ctx: &Ctx, scope: &crate::fixity::Scope, history: bool) -> i32 {
             .box_dirs()
             .iter()
             .map(|d| {
-                crate::boxes::read_manifest(d)
+                archivist::store::boxes::read_manifest(d)
                     .map(|m| m.len() as u64)
                     .unwrap_or(0)
             })
             .sum();
         let bar = progress(total, ctx.json || ctx.quiet);
-        let run = crate::fixity::verify(&a, scope, &|_| bar.inc(1))?;
+        let run = archivist::store::fixity::verify(&a, scope, &|_| bar.inc(1))?;
         bar.finish_and_clear();
-        crate::fixity::record(&a, &run).with_context(|| {
+        archivist::store::fixity::record(&a, &run).with_context(|| {
             format!(
                 "cannot record the run in {}",
-                crate::fixity::history_path(&a).display()
+                archivist::store::fixity::history_path(&a).display()
             )
         })?;
         // Findings go to the audit log when no other writer holds the archive; a running
         // watcher records its own scheduled runs.
         match WriterLock::acquire(&a.root, "archivist verify") {
             Ok(_lock) => {
-                let mut log = crate::audit::AuditLog::open(&a.journal)?;
+                let mut log = archivist::store::audit::AuditLog::open(&a.journal)?;
                 let findings: Vec<_> = run.findings.iter().take(1000).collect();
-                log.append_one(crate::audit::Event::new("fixity-checked").details(json!({
+                log.append_one(archivist::store::audit::Event::new("fixity-checked").details(json!({
                     "scope": run.scope, "files": run.files, "intact": run.intact, "changed": run.changed,
                     "missing": run.missing, "untracked": run.untracked, "findings": findings,
                 })))?;
@@ -471,14 +438,14 @@ fn render_snippet(s: &str) -> String {
     } else {
         ("«", "»")
     };
-    s.replace(crate::index::MARK_START, a)
-        .replace(crate::index::MARK_END, b)
+    s.replace(archivist::search::index::MARK_START, a)
+        .replace(archivist::search::index::MARK_END, b)
 }
 
-pub fn search(ctx: &Ctx, query: &str, filters: &crate::index::Filters) -> i32 {
+pub fn search(ctx: &Ctx, query: &str, filters: &archivist::search::index::Filters) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let ix = crate::index::SearchIndex::open(&a.index)?;
+        let ix = archivist::search::index::SearchIndex::open(&a.index)?;
         let hits = match ix.search(query, filters) {
             Ok(h) => h,
             Err(e) if format!("{e}").contains("malformed") => {
@@ -534,8 +501,8 @@ pub fn search(ctx: &Ctx, query: &str, filters: &crate::index::Filters) -> i32 {
 pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let ix = crate::index::SearchIndex::open(&a.index)?;
-        let people = crate::index::dossier(&ix, name)?;
+        let ix = archivist::search::index::SearchIndex::open(&a.index)?;
+        let people = archivist::search::index::dossier(&ix, name)?;
         if ctx.json {
             print_json(&json!({"query": name, "people": people}));
             return Ok(if people.is_empty() {
@@ -566,7 +533,7 @@ pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
                     p.forms.join("; ")
                 );
             }
-            for kind in crate::index::LIFE_CYCLE {
+            for kind in archivist::search::index::LIFE_CYCLE {
                 let docs: Vec<_> = p.documents.iter().filter(|d| d.kind == kind).collect();
                 if docs.is_empty() {
                     continue;
@@ -630,7 +597,7 @@ pub fn reindex(ctx: &Ctx) -> i32 {
         let _lock = WriterLock::acquire(&a.root, "archivist reindex")?;
         let bar = progress(0, ctx.json || ctx.quiet);
         let start = std::time::Instant::now();
-        let n = crate::index::rebuild(&a, &|done, total| {
+        let n = archivist::search::index::rebuild(&a, &|done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })?;
@@ -653,8 +620,8 @@ pub fn check(ctx: &Ctx) -> i32 {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let mut in_archive: std::collections::BTreeSet<String> =
             a.catalogue()?.into_keys().collect();
-        in_archive.extend(crate::archive::tombstone_ids(&a)?);
-        let ix = crate::index::SearchIndex::open(&a.index)?;
+        in_archive.extend(archivist::store::archive::tombstone_ids(&a)?);
+        let ix = archivist::search::index::SearchIndex::open(&a.index)?;
         let in_index: std::collections::BTreeSet<String> = ix.all_ids()?.into_iter().collect();
         let missing: Vec<_> = in_archive.difference(&in_index).cloned().collect();
         let orphans: Vec<_> = in_index.difference(&in_archive).cloned().collect();
@@ -691,26 +658,32 @@ pub fn retention(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let as_of = as_of.unwrap_or_else(today);
-        let ix = crate::index::SearchIndex::open(&a.index)?;
-        let holds = crate::hold::Holds::load(&a.root)?;
-        let cases = crate::retention::cases(&ix, &a.nomenclature)?;
+        let ix = archivist::search::index::SearchIndex::open(&a.index)?;
+        let holds = archivist::records::hold::Holds::load(&a.root)?;
+        let cases = archivist::records::retention::cases(&ix, &a.nomenclature)?;
         let by_case = holds.by_case(|id| ix.case_of(id, &a.nomenclature));
-        let r = crate::retention::report(cases, &by_case, as_of);
+        let r = archivist::records::retention::report(cases, &by_case, as_of);
         if ctx.json {
             print_json(&serde_json::to_value(&r)?);
             return Ok(exit::OK);
         }
-        let section = |title: &str, cs: &[crate::retention::Case]| {
+        let section = |title: &str, cs: &[archivist::records::retention::Case]| {
             println!("{title} ({})", cs.len());
             for c in cs {
                 let lapse = match &c.lapse {
-                    crate::retention::Lapse::On(d) => format!("lapses {}", d.format("%d.%m.%Y")),
-                    crate::retention::Lapse::Never => "never lapses".into(),
-                    crate::retention::Lapse::NoEventDate => "no event date recorded".into(),
-                    crate::retention::Lapse::CommissionDecides { earliest } => format!(
-                        "commission decides (not before {})",
-                        earliest.format("%d.%m.%Y")
-                    ),
+                    archivist::records::retention::Lapse::On(d) => {
+                        format!("lapses {}", d.format("%d.%m.%Y"))
+                    }
+                    archivist::records::retention::Lapse::Never => "never lapses".into(),
+                    archivist::records::retention::Lapse::NoEventDate => {
+                        "no event date recorded".into()
+                    }
+                    archivist::records::retention::Lapse::CommissionDecides { earliest } => {
+                        format!(
+                            "commission decides (not before {})",
+                            earliest.format("%d.%m.%Y")
+                        )
+                    }
                 };
                 let holds = if c.holds.is_empty() {
                     String::new()
@@ -767,32 +740,33 @@ pub fn hold_add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
             anyhow::bail!("give a reason with --reason");
         }
         let (target, kind) = if target.contains('/') {
-            let k: crate::retention::CaseKey = target.parse().map_err(anyhow::Error::msg)?;
+            let k: archivist::records::retention::CaseKey =
+                target.parse().map_err(anyhow::Error::msg)?;
             if !a.nomenclature.kinds.iter().any(|x| x.case_index == k.index) {
                 anyhow::bail!(
                     "no case index {} in the nomenclature (see nomenclature.toml)",
                     k.index
                 );
             }
-            (k.to_string(), crate::hold::TargetKind::Case)
+            (k.to_string(), archivist::records::hold::TargetKind::Case)
         } else {
             match a.find(target)? {
-                Some((id, _)) => (id, crate::hold::TargetKind::Document),
+                Some((id, _)) => (id, archivist::records::hold::TargetKind::Document),
                 None => anyhow::bail!("no document {target} and not a case (INDEX/YEAR[/GROUP])"),
             }
         };
-        let mut holds = crate::hold::Holds::load(&a.root)?;
+        let mut holds = archivist::records::hold::Holds::load(&a.root)?;
         let h = holds.add(
             target.clone(),
             kind,
             reason.to_string(),
-            crate::hold::actor(),
+            archivist::records::hold::actor(),
         );
         holds.save(&a.root)?;
-        let mut log = crate::audit::AuditLog::open(&a.journal)?;
-        let mut ev = crate::audit::Event::new("hold-added")
+        let mut log = archivist::store::audit::AuditLog::open(&a.journal)?;
+        let mut ev = archivist::store::audit::Event::new("hold-added")
             .details(json!({"hold": h.number, "target": target, "reason": reason}));
-        if kind == crate::hold::TargetKind::Document {
+        if kind == archivist::records::hold::TargetKind::Document {
             ev = ev.id(&target);
         }
         log.append_one(ev)?;
@@ -808,8 +782,8 @@ pub fn hold_add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
 pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let mut holds = crate::hold::Holds::load(&a.root)?;
-        let released = holds.release(what, reason.to_string(), crate::hold::actor());
+        let mut holds = archivist::records::hold::Holds::load(&a.root)?;
+        let released = holds.release(what, reason.to_string(), archivist::records::hold::actor());
         if released.is_empty() {
             if ctx.json {
                 print_json(
@@ -821,12 +795,12 @@ pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
             return Ok(exit::NOT_FOUND);
         }
         holds.save(&a.root)?;
-        let mut log = crate::audit::AuditLog::open(&a.journal)?;
+        let mut log = archivist::store::audit::AuditLog::open(&a.journal)?;
         log.append(
             released
                 .iter()
                 .map(|h| {
-                    crate::audit::Event::new("hold-released")
+                    archivist::store::audit::Event::new("hold-released")
                         .details(json!({"hold": h.number, "target": h.target, "reason": reason}))
                 })
                 .collect(),
@@ -845,7 +819,7 @@ pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
 pub fn hold_list(ctx: &Ctx, all: bool) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let holds = crate::hold::Holds::load(&a.root)?;
+        let holds = archivist::records::hold::Holds::load(&a.root)?;
         let list: Vec<_> = holds.holds.iter().filter(|h| all || h.active()).collect();
         if ctx.json {
             print_json(&serde_json::to_value(&list)?);
@@ -869,9 +843,9 @@ pub fn hold_list(ctx: &Ctx, all: bool) -> i32 {
     })
 }
 
-fn print_act(ctx: &Ctx, a: &Archive, act: &crate::act::Act) -> Result<()> {
+fn print_act(ctx: &Ctx, a: &Archive, act: &archivist::records::act::Act) -> Result<()> {
     if ctx.json {
-        print_json(&json!({"act": act, "folder": crate::act::act_dir(a, act.number)}));
+        print_json(&json!({"act": act, "folder": archivist::records::act::act_dir(a, act.number)}));
         return Ok(());
     }
     println!(
@@ -896,14 +870,17 @@ fn print_act(ctx: &Ctx, a: &Archive, act: &crate::act::Act) -> Result<()> {
             c.period
         );
     }
-    println!("  files: {}", crate::act::act_dir(a, act.number).display());
+    println!(
+        "  files: {}",
+        archivist::records::act::act_dir(a, act.number).display()
+    );
     Ok(())
 }
 
 pub fn disposal_draft(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let act = crate::act::draft(&a, as_of.unwrap_or_else(today))?;
+        let act = archivist::records::act::draft(&a, as_of.unwrap_or_else(today))?;
         print_act(ctx, &a, &act)?;
         Ok(exit::OK)
     })
@@ -912,7 +889,7 @@ pub fn disposal_draft(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
 pub fn disposal_show(ctx: &Ctx, n: u32) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let act = crate::act::load(&a, n)?;
+        let act = archivist::records::act::load(&a, n)?;
         print_act(ctx, &a, &act)?;
         Ok(exit::OK)
     })
@@ -921,7 +898,7 @@ pub fn disposal_show(ctx: &Ctx, n: u32) -> i32 {
 pub fn disposal_list(ctx: &Ctx) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let acts = crate::act::list(&a)?;
+        let acts = archivist::records::act::list(&a)?;
         if ctx.json {
             print_json(&serde_json::to_value(&acts)?);
         } else {
@@ -943,7 +920,7 @@ pub fn disposal_list(ctx: &Ctx) -> i32 {
 pub fn disposal_approve(ctx: &Ctx, n: u32, protocol: &str, by: &str) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        match crate::act::approve(&a, n, protocol, by)? {
+        match archivist::records::act::approve(&a, n, protocol, by)? {
             Ok(act) => {
                 print_act(ctx, &a, &act)?;
                 Ok(exit::OK)
@@ -970,7 +947,7 @@ pub fn disposal_execute(ctx: &Ctx, n: u32) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let _lock = WriterLock::acquire(&a.root, "archivist disposal execute")?;
-        let act = crate::act::execute(&a, n)?;
+        let act = archivist::records::act::execute(&a, n)?;
         print_act(ctx, &a, &act)?;
         Ok(exit::OK)
     })
@@ -980,8 +957,8 @@ pub fn ocr(ctx: &Ctx, pending: bool, ids: &[String]) -> i32 {
     run(ctx, || {
         let (a, _lock) = open_writer(ctx, "archivist ocr")?;
         let cfg = a.config.ocr_config();
-        crate::ocr::check_tesseract(&cfg).map_err(|why| anyhow::anyhow!("{why}"))?;
-        let mut ing = Ingestor::open(&a, Box::new(crate::index::sink_for(&a)?))?;
+        archivist::formats::ocr::check_tesseract(&cfg).map_err(|why| anyhow::anyhow!("{why}"))?;
+        let mut ing = Ingestor::open(&a, Box::new(archivist::search::index::sink_for(&a)?))?;
         let mut full = Vec::new();
         for id in ids {
             match a.find(id)? {
@@ -997,7 +974,7 @@ pub fn ocr(ctx: &Ctx, pending: bool, ids: &[String]) -> i32 {
         let bar = progress(pages, ctx.json || ctx.quiet);
         let mut done = Vec::new();
         for job in &jobs {
-            let results = crate::pipeline::run_ocr(&a.root, &cfg, job)?;
+            let results = archivist::ingest::pipeline::run_ocr(&a.root, &cfg, job)?;
             let failed = results.iter().filter(|r| r.error.is_some()).count();
             ing.apply_ocr(job, results)?;
             bar.inc(job.pages.len() as u64);

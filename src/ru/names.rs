@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use regex::{Captures, Regex};
 
-use crate::naming::fold;
+use crate::store::naming::fold;
 
 /// A name as found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]

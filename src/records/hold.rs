@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::retention::CaseKey;
+use crate::records::retention::CaseKey;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Hold {
@@ -66,7 +66,7 @@ impl Holds {
             "# Holds on documents and cases: while a hold is active, nothing it covers is destroyed.\n# Managed by `archivist hold`; every change is in the audit log.\n\n{}",
             toml::to_string_pretty(self)?
         );
-        crate::fsutil::write_atomic(&path(root), text.as_bytes(), true)
+        crate::store::fsutil::write_atomic(&path(root), text.as_bytes(), true)
             .with_context(|| format!("cannot write {}", path(root).display()))
     }
 

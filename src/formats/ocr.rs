@@ -1284,7 +1284,7 @@ pub fn ocr_pdf(pdf: &[u8], pages: &[u32], cfg: &OcrConfig) -> Vec<PageText> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixturegen::{GenOptions, generate};
+    use fixturegen::{GenOptions, generate};
 
     const CORPUS: &str = "/work/shared/corpus";
 

@@ -18,18 +18,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::archive::{self, Archive, DocLoc};
-use crate::audit::{AuditLog, Event};
-use crate::boxes::{ArchiveBox, Entry};
-use crate::classify::{Classified, Classifier, Evidence};
-use crate::document::{
+use crate::formats::pdf::{self, PdfInfo, PdfLimits, TextLayer};
+use crate::ingest::classify::{Classified, Classifier, Evidence};
+use crate::search::index::IndexSink;
+use crate::store::archive::{self, Archive, DocLoc};
+use crate::store::audit::{AuditLog, Event};
+use crate::store::boxes::{ArchiveBox, Entry};
+use crate::store::document::{
     CaseRef, DocumentMeta, DropSidecar, OcrInfo, OriginalImage, PageSource, PdfFacts,
 };
-use crate::fsutil;
-use crate::index::IndexSink;
-use crate::naming;
-use crate::pdf::{self, PdfInfo, PdfLimits, TextLayer};
-use crate::receipts::{Outcome, Receipt, ReceiptLog};
+use crate::store::fsutil;
+use crate::store::naming;
+use crate::store::receipts::{Outcome, Receipt, ReceiptLog};
 
 /// Boxes kept open (manifest and label in memory) between batches.
 const BOX_CACHE_MAX: usize = 256;
@@ -197,12 +197,12 @@ pub struct OcrJob {
 /// OCRs a job's pages (no archive writes: safe on any thread).
 pub fn run_ocr(
     root: &Path,
-    cfg: &crate::ocr::OcrConfig,
+    cfg: &crate::formats::ocr::OcrConfig,
     job: &OcrJob,
-) -> Result<Vec<crate::ocr::PageText>> {
+) -> Result<Vec<crate::formats::ocr::PageText>> {
     let scan = root.join(&job.box_rel).join(&job.file);
     let bytes = fs::read(&scan).with_context(|| format!("cannot read {}", scan.display()))?;
-    Ok(crate::ocr::ocr_pdf(&bytes, &job.pages, cfg))
+    Ok(crate::formats::ocr::ocr_pdf(&bytes, &job.pages, cfg))
 }
 
 impl<'a> Ingestor<'a> {
@@ -297,7 +297,11 @@ impl<'a> Ingestor<'a> {
 
     /// Records OCR results: the text file and sidecar are rewritten (the scan never is),
     /// the manifest follows, learners found in the new text are added, the index updated.
-    pub fn apply_ocr(&mut self, job: &OcrJob, results: Vec<crate::ocr::PageText>) -> Result<()> {
+    pub fn apply_ocr(
+        &mut self,
+        job: &OcrJob,
+        results: Vec<crate::formats::ocr::PageText>,
+    ) -> Result<()> {
         let a = self.archive;
         let loc = DocLoc {
             box_rel: job.box_rel.clone(),
@@ -350,7 +354,7 @@ impl<'a> Ingestor<'a> {
         info.at = Some(Utc::now());
         let text = pages.join("\n\u{c}\n");
         if meta.provenance.get("learners").map(String::as_str) != Some("sidecar") {
-            for n in crate::names::find_names(&text, &a.config.classify.staff_markers) {
+            for n in crate::ru::names::find_names(&text, &a.config.classify.staff_markers) {
                 if !meta.learners.contains(&n.text) {
                     meta.learners.push(n.text);
                 }
@@ -1278,12 +1282,12 @@ fn prepare(
     // Images from the scanner become PDFs (original bytes embedded where the format allows).
     let mut converted = None;
     let mut bytes = bytes;
-    if let Some(fmt) = crate::scanimage::sniff(&bytes) {
-        let il = crate::scanimage::ImageLimits {
+    if let Some(fmt) = crate::formats::scanimage::sniff(&bytes) {
+        let il = crate::formats::scanimage::ImageLimits {
             max_pixels: limits.max_image_pixels,
             max_pages: limits.max_pages,
         };
-        match crate::scanimage::image_to_pdf(&bytes, &il) {
+        match crate::formats::scanimage::image_to_pdf(&bytes, &il) {
             Ok(c) => {
                 let original = OriginalImage {
                     name: input.name(),
@@ -1297,7 +1301,7 @@ fn prepare(
             }
             Err(e) => return refuse(input, Some(sha), Some(size), "image", e.to_string()),
         }
-    } else if let Some(name) = crate::scanimage::sniff_unsupported(&bytes) {
+    } else if let Some(name) = crate::formats::scanimage::sniff_unsupported(&bytes) {
         return refuse(
             input,
             Some(sha),
@@ -1726,7 +1730,7 @@ fn read_intents(path: &Path) -> Result<Vec<Intent>> {
 }
 
 fn archived_ids(journal: &Path) -> Result<HashSet<String>> {
-    Ok(crate::audit::history_all(journal)?
+    Ok(crate::store::audit::history_all(journal)?
         .into_iter()
         .filter(|r| r.action == "archived")
         .filter_map(|r| r.id)

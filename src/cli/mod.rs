@@ -1,0 +1,3 @@
+//! The command line front end: parses, calls the library, renders.
+
+pub mod commands;

@@ -1,0 +1,4 @@
+//! Russian-language helpers: learner names in their declined forms and initials.
+
+pub mod names;
+pub mod person;

@@ -1,0 +1,4 @@
+//! The derived search index (tantivy): documents, learner names and cases. Always
+//! rebuildable from the boxes.
+
+pub mod index;
