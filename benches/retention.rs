@@ -75,7 +75,7 @@ fn main() {
                 },
                 provenance: Default::default(),
                 events: Default::default(),
-                status: "active".into(),
+                status: archivist::store::document::Status::Active,
                 status_note: None,
                 original: None,
                 ocr: None,

@@ -89,7 +89,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
             },
             provenance: BTreeMap::new(),
             events: BTreeMap::new(),
-            status: "active".into(),
+            status: archivist::store::document::Status::Active,
             status_note: None,
             original: None,
             ocr: None,

@@ -91,7 +91,7 @@ fn the_scheduled_rolling_check_runs_once_a_day_and_is_recorded() {
     let src = fixture_pdfs_in(&t.tmp.path().join("src"));
     assert!(t.cmd(&["ingest", src.to_str().unwrap()]).status.success());
     let a = t.archive();
-    let run = archivist::store::fixity::scheduled(&a)
+    let run = archivist::store::fixity::scheduled(&a, &archivist::store::audit::Actor::new("test"))
         .unwrap()
         .expect("a run is due");
     assert!(
@@ -99,7 +99,9 @@ fn the_scheduled_rolling_check_runs_once_a_day_and_is_recorded() {
         "{run:?}"
     );
     assert!(
-        archivist::store::fixity::scheduled(&a).unwrap().is_none(),
+        archivist::store::fixity::scheduled(&a, &archivist::store::audit::Actor::new("test"))
+            .unwrap()
+            .is_none(),
         "once a day"
     );
     assert_eq!(archivist::store::fixity::history(&a).unwrap().len(), 1);

@@ -12,6 +12,7 @@ use archivist::error::{ConfigError, exit};
 use archivist::ingest::inbox::{self, Filter, WatchOptions};
 use archivist::ingest::pipeline::{Ingestor, Input, Summary};
 use archivist::store::archive::Archive;
+use archivist::store::audit::Actor;
 use archivist::store::lock::{LockError, WriterLock};
 use archivist::store::receipts::{Outcome, Receipt};
 
@@ -101,7 +102,11 @@ pub fn watch(ctx: &Ctx) -> i32 {
         ctrlc::set_handler(move || s.store(true, Ordering::SeqCst))
             .context("cannot install the Ctrl-C handler")?;
         let (a, _lock) = open_writer(ctx, "archivist watch")?;
-        let mut ing = Ingestor::open(&a, Box::new(archivist::search::index::sink_for(&a)?))?;
+        let mut ing = Ingestor::open(
+            &a,
+            Box::new(archivist::search::index::sink_for(&a)?),
+            &Actor::system(),
+        )?;
         if ctx.json {
             println!(
                 "{}",
@@ -184,7 +189,11 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
                 inputs.push(i);
             }
         }
-        let mut ing = Ingestor::open(&a, Box::new(archivist::search::index::sink_for(&a)?))?;
+        let mut ing = Ingestor::open(
+            &a,
+            Box::new(archivist::search::index::sink_for(&a)?),
+            &Actor::system(),
+        )?;
         let bar = progress(inputs.len() as u64, ctx.json || ctx.quiet);
         let mut summary = Summary::default();
         let mut all = Vec::new();
@@ -388,7 +397,8 @@ pub fn verify(ctx: &Ctx, scope: &archivist::store::fixity::Scope, history: bool)
         // watcher records its own scheduled runs.
         match WriterLock::acquire(&a.root, "archivist verify") {
             Ok(_lock) => {
-                let mut log = archivist::store::audit::AuditLog::open(&a.journal)?;
+                let mut log =
+                    archivist::store::audit::AuditLog::open(&a.journal, &Actor::system())?;
                 let findings: Vec<_> = run.findings.iter().take(1000).collect();
                 log.append_one(archivist::store::audit::Event::new("fixity-checked").details(json!({
                     "scope": run.scope, "files": run.files, "intact": run.intact, "changed": run.changed,
@@ -478,10 +488,10 @@ pub fn search(ctx: &Ctx, query: &str, filters: &archivist::search::index::Filter
                     h.title.as_deref().unwrap_or(""),
                     h.box_path
                 );
-                if h.status != "active" {
+                if h.status != archivist::store::document::Status::Active {
                     println!(
                         "        {}: {}",
-                        h.status.to_uppercase(),
+                        h.status.as_str().to_uppercase(),
                         h.note.as_deref().unwrap_or("")
                     );
                 }
@@ -547,7 +557,7 @@ pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
                     println!("  {}", kind_name(kind));
                 }
                 for d in docs {
-                    let status = if d.status == "active" {
+                    let status = if d.status == archivist::store::document::Status::Active {
                         String::new()
                     } else {
                         format!("{} {}", d.status, d.note.as_deref().unwrap_or(""))
@@ -760,10 +770,10 @@ pub fn hold_add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
             target.clone(),
             kind,
             reason.to_string(),
-            archivist::records::hold::actor(),
+            Actor::system().to_string(),
         );
         holds.save(&a.root)?;
-        let mut log = archivist::store::audit::AuditLog::open(&a.journal)?;
+        let mut log = archivist::store::audit::AuditLog::open(&a.journal, &Actor::system())?;
         let mut ev = archivist::store::audit::Event::new("hold-added")
             .details(json!({"hold": h.number, "target": target, "reason": reason}));
         if kind == archivist::records::hold::TargetKind::Document {
@@ -783,7 +793,7 @@ pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let mut holds = archivist::records::hold::Holds::load(&a.root)?;
-        let released = holds.release(what, reason.to_string(), archivist::records::hold::actor());
+        let released = holds.release(what, reason.to_string(), Actor::system().to_string());
         if released.is_empty() {
             if ctx.json {
                 print_json(
@@ -795,7 +805,7 @@ pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
             return Ok(exit::NOT_FOUND);
         }
         holds.save(&a.root)?;
-        let mut log = archivist::store::audit::AuditLog::open(&a.journal)?;
+        let mut log = archivist::store::audit::AuditLog::open(&a.journal, &Actor::system())?;
         log.append(
             released
                 .iter()
@@ -880,7 +890,8 @@ fn print_act(ctx: &Ctx, a: &Archive, act: &archivist::records::act::Act) -> Resu
 pub fn disposal_draft(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let act = archivist::records::act::draft(&a, as_of.unwrap_or_else(today))?;
+        let act =
+            archivist::records::act::draft(&a, as_of.unwrap_or_else(today), &Actor::system())?;
         print_act(ctx, &a, &act)?;
         Ok(exit::OK)
     })
@@ -920,7 +931,7 @@ pub fn disposal_list(ctx: &Ctx) -> i32 {
 pub fn disposal_approve(ctx: &Ctx, n: u32, protocol: &str, by: &str) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        match archivist::records::act::approve(&a, n, protocol, by)? {
+        match archivist::records::act::approve(&a, n, protocol, by, &Actor::system())? {
             Ok(act) => {
                 print_act(ctx, &a, &act)?;
                 Ok(exit::OK)
@@ -947,7 +958,7 @@ pub fn disposal_execute(ctx: &Ctx, n: u32) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let _lock = WriterLock::acquire(&a.root, "archivist disposal execute")?;
-        let act = archivist::records::act::execute(&a, n)?;
+        let act = archivist::records::act::execute(&a, n, &Actor::system())?;
         print_act(ctx, &a, &act)?;
         Ok(exit::OK)
     })
@@ -958,7 +969,11 @@ pub fn ocr(ctx: &Ctx, pending: bool, ids: &[String]) -> i32 {
         let (a, _lock) = open_writer(ctx, "archivist ocr")?;
         let cfg = a.config.ocr_config();
         archivist::formats::ocr::check_tesseract(&cfg).map_err(|why| anyhow::anyhow!("{why}"))?;
-        let mut ing = Ingestor::open(&a, Box::new(archivist::search::index::sink_for(&a)?))?;
+        let mut ing = Ingestor::open(
+            &a,
+            Box::new(archivist::search::index::sink_for(&a)?),
+            &Actor::system(),
+        )?;
         let mut full = Vec::new();
         for id in ids {
             match a.find(id)? {

@@ -9,8 +9,9 @@ use regex::Regex;
 
 use crate::config::ClassifyConfig;
 use crate::config::nomenclature::Nomenclature;
+use crate::ru::dates::MONTHS_GENITIVE;
+use crate::ru::fold;
 use crate::store::document::DropSidecar;
-use crate::store::naming::fold;
 
 /// Compiled rules; built once per run.
 pub struct Classifier {
@@ -64,22 +65,6 @@ pub struct Evidence<'a> {
     pub info: &'a BTreeMap<String, String>,
     pub text: &'a str,
 }
-
-/// Russian month names in the genitive («15 марта 2024»), for parsing and printing dates.
-pub const MONTHS_GENITIVE: [&str; 12] = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-];
 
 impl Classifier {
     pub fn new(cfg: &ClassifyConfig, nom: &Nomenclature) -> Result<Classifier, regex::Error> {

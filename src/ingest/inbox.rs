@@ -233,7 +233,7 @@ pub fn watch(
             && pending.is_empty()
         {
             last_fixity = Some(Instant::now());
-            match crate::store::fixity::scheduled(ing.archive) {
+            match crate::store::fixity::scheduled(ing.archive, &ing.actor) {
                 Ok(Some(run)) if run.ok() => {
                     tracing::info!("fixity: {} ({} files) intact", run.scope, run.files)
                 }

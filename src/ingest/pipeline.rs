@@ -22,10 +22,11 @@ use crate::formats::pdf::{self, PdfInfo, PdfLimits, TextLayer};
 use crate::ingest::classify::{Classified, Classifier, Evidence};
 use crate::search::index::IndexSink;
 use crate::store::archive::{self, Archive, DocLoc};
-use crate::store::audit::{AuditLog, Event};
+use crate::store::audit::{Actor, AuditLog, Event};
 use crate::store::boxes::{ArchiveBox, Entry};
 use crate::store::document::{
-    CaseRef, DocumentMeta, DropSidecar, OcrInfo, OriginalImage, PageSource, PdfFacts,
+    CaseRef, DocumentMeta, DropSidecar, OcrInfo, OcrState, OriginalImage, PageSource, PdfFacts,
+    Status, TextSource,
 };
 use crate::store::fsutil;
 use crate::store::naming;
@@ -172,6 +173,7 @@ impl Summary {
 
 pub struct Ingestor<'a> {
     pub archive: &'a Archive,
+    pub actor: Actor,
     catalogue: HashMap<String, DocLoc>,
     boxes: HashMap<String, ArchiveBox>,
     audit: AuditLog,
@@ -208,7 +210,11 @@ pub fn run_ocr(
 impl<'a> Ingestor<'a> {
     /// Opens the pipeline on an archive whose writer lock the caller holds, and recovers
     /// whatever a crash left half done.
-    pub fn open(archive: &'a Archive, index: Box<dyn IndexSink + 'a>) -> Result<Ingestor<'a>> {
+    pub fn open(
+        archive: &'a Archive,
+        index: Box<dyn IndexSink + 'a>,
+        actor: &Actor,
+    ) -> Result<Ingestor<'a>> {
         for d in [
             &archive.inbox,
             &archive.boxes,
@@ -218,7 +224,7 @@ impl<'a> Ingestor<'a> {
         ] {
             fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
         }
-        let audit = AuditLog::open(&archive.journal).with_context(|| {
+        let audit = AuditLog::open(&archive.journal, actor).with_context(|| {
             format!("cannot open the audit log in {}", archive.journal.display())
         })?;
         let receipts = ReceiptLog::open(&archive.journal).with_context(|| {
@@ -230,6 +236,7 @@ impl<'a> Ingestor<'a> {
         );
         let mut ing = Ingestor {
             archive,
+            actor: actor.clone(),
             catalogue: HashMap::new(),
             boxes: HashMap::new(),
             audit,
@@ -273,10 +280,10 @@ impl<'a> Ingestor<'a> {
             }
             let meta = self.archive.read_meta(loc)?;
             let pages: Vec<u32> = match (&meta.ocr, only.is_some()) {
-                (Some(o), forced) if o.state == "pending" || forced => o
+                (Some(o), forced) if o.state == OcrState::Pending || forced => o
                     .pages
                     .iter()
-                    .filter(|p| p.source != "layer")
+                    .filter(|p| p.source != TextSource::Layer)
                     .map(|p| p.page)
                     .collect(),
                 (None, true) => (1..=meta.pages).collect(),
@@ -314,7 +321,7 @@ impl<'a> Ingestor<'a> {
         let mut pages: Vec<String> = old.split("\n\u{c}\n").map(str::to_string).collect();
         pages.resize(meta.pages.max(1) as usize, String::new());
         let mut info = meta.ocr.clone().unwrap_or(OcrInfo {
-            state: "pending".into(),
+            state: OcrState::Pending,
             at: None,
             message: None,
             pages: Vec::new(),
@@ -332,9 +339,9 @@ impl<'a> Ingestor<'a> {
             let src = PageSource {
                 page: r.page,
                 source: if r.text.trim().is_empty() {
-                    "none".into()
+                    TextSource::None
                 } else {
-                    "ocr".into()
+                    TextSource::Ocr
                 },
                 confidence: r.confidence,
                 rotation: Some(r.rotation),
@@ -346,9 +353,9 @@ impl<'a> Ingestor<'a> {
         }
         info.pages.sort_by_key(|p| p.page);
         info.state = if failures.is_empty() {
-            "done".into()
+            OcrState::Done
         } else {
-            "failed".into()
+            OcrState::Failed
         };
         info.message = (!failures.is_empty()).then(|| failures.join("; "));
         info.at = Some(Utc::now());
@@ -387,7 +394,7 @@ impl<'a> Ingestor<'a> {
         let state = meta
             .ocr
             .as_ref()
-            .map(|o| o.state.clone())
+            .map(|o| o.state.as_str())
             .unwrap_or_default();
         self.audit.append_one(
             Event::new("ocr-completed")
@@ -783,7 +790,7 @@ impl<'a> Ingestor<'a> {
             pdf: pdf_facts,
             provenance: r.found.provenance.clone(),
             events: r.found.events.clone(),
-            status: "active".into(),
+            status: Status::Active,
             status_note: None,
             original: r.converted.as_ref().map(|(_, o)| o.clone()),
             ocr: needs_ocr(&r.info),
@@ -885,7 +892,7 @@ impl<'a> Ingestor<'a> {
                 pages: o
                     .pages
                     .iter()
-                    .filter(|p| p.source == "none")
+                    .filter(|p| p.source == TextSource::None)
                     .map(|p| p.page)
                     .collect(),
             });
@@ -1446,21 +1453,24 @@ fn needs_ocr(info: &PdfInfo) -> Option<OcrInfo> {
             PageSource {
                 page: i as u32 + 1,
                 source: if usable {
-                    "layer".into()
+                    TextSource::Layer
                 } else {
-                    "none".into()
+                    TextSource::None
                 },
                 confidence: None,
                 rotation: None,
             }
         })
         .collect();
-    pages.iter().any(|p| p.source == "none").then(|| OcrInfo {
-        state: "pending".into(),
-        at: None,
-        message: None,
-        pages,
-    })
+    pages
+        .iter()
+        .any(|p| p.source == TextSource::None)
+        .then(|| OcrInfo {
+            state: OcrState::Pending,
+            at: None,
+            message: None,
+            pages,
+        })
 }
 
 /// Reads a regular file without following links and without blocking on a FIFO swapped

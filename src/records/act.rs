@@ -17,9 +17,9 @@ use crate::records::hold::Holds;
 use crate::records::retention::{self, CaseKey};
 use crate::search::index::{IndexSink, SearchIndex};
 use crate::store::archive::{self, Archive};
-use crate::store::audit::{AuditLog, Event};
+use crate::store::audit::{Actor, AuditLog, Event};
 use crate::store::boxes::{self, ArchiveBox};
-use crate::store::document::DocumentMeta;
+use crate::store::document::{DocumentMeta, Status};
 use crate::store::fsutil;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -160,7 +160,7 @@ fn case_documents(a: &Archive, ix: &SearchIndex, key: &CaseKey) -> Result<Vec<Ac
     let mut out = Vec::new();
     let mut manifests: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for h in ix.case_documents(key)? {
-        if h.status != "active" {
+        if h.status != Status::Active {
             continue;
         }
         let dir = a.root.join(&h.box_path);
@@ -170,7 +170,7 @@ fn case_documents(a: &Archive, ix: &SearchIndex, key: &CaseKey) -> Result<Vec<Ac
                 .with_context(|| format!("cannot read {}", side.display()))?,
         )
         .with_context(|| format!("{} is not a valid sidecar", side.display()))?;
-        if meta.status != "active" {
+        if meta.status != Status::Active {
             continue;
         }
         let manifest = match manifests.get(&h.box_path) {
@@ -207,7 +207,7 @@ fn holds_by_case(a: &Archive, ix: &SearchIndex, holds: &Holds) -> BTreeMap<Strin
 
 /// Creates act № N (the next number) as a draft listing every eligible case: lapsed by
 /// 1 January of the act's year, not ЭПК, not held.
-pub fn draft(a: &Archive, as_of: NaiveDate) -> Result<Act> {
+pub fn draft(a: &Archive, as_of: NaiveDate, actor: &Actor) -> Result<Act> {
     let ix = SearchIndex::open(&a.index)?;
     let holds = Holds::load(&a.root)?;
     let cases = retention::cases(&ix, &a.nomenclature)?;
@@ -253,7 +253,7 @@ pub fn draft(a: &Archive, as_of: NaiveDate) -> Result<Act> {
         date: as_of,
         state: State::Draft,
         created_at: Utc::now(),
-        created_by: crate::records::hold::actor(),
+        created_by: actor.to_string(),
         approval: None,
         executed_at: None,
         destroyed: Vec::new(),
@@ -261,7 +261,7 @@ pub fn draft(a: &Archive, as_of: NaiveDate) -> Result<Act> {
     };
     save(a, &act)?;
     render(a, &act)?;
-    let mut log = AuditLog::open(&a.journal)?;
+    let mut log = AuditLog::open(&a.journal, actor)?;
     log.append_one(Event::new("act-drafted").details(json!({
         "act": number, "date": as_of, "cases": act.cases.iter().map(|c| &c.key).collect::<Vec<_>>(), "documents": act.document_count(),
     })))?;
@@ -354,6 +354,7 @@ pub fn approve(
     n: u32,
     protocol: &str,
     approved_by: &str,
+    actor: &Actor,
 ) -> Result<std::result::Result<Act, Vec<String>>> {
     let mut act = load(a, n)?;
     match act.state {
@@ -377,7 +378,7 @@ pub fn approve(
     }
     let problems = changes(a, &act)?;
     if !problems.is_empty() {
-        let mut log = AuditLog::open(&a.journal)?;
+        let mut log = AuditLog::open(&a.journal, actor)?;
         log.append_one(
             Event::new("act-approval-refused").details(json!({"act": n, "problems": problems})),
         )?;
@@ -391,7 +392,7 @@ pub fn approve(
     });
     save(a, &act)?;
     render(a, &act)?;
-    let mut log = AuditLog::open(&a.journal)?;
+    let mut log = AuditLog::open(&a.journal, actor)?;
     log.append_one(
         Event::new("act-approved")
             .details(json!({"act": n, "protocol": protocol, "approved_by": approved_by})),
@@ -411,7 +412,7 @@ fn crash_after() -> Option<usize> {
 /// sidecar, the scan and its text are removed, the box manifest is rewritten, and the
 /// destruction is audited. Resumable: a re-run after a crash finishes the act and touches
 /// nothing else. The caller holds the writer lock.
-pub fn execute(a: &Archive, n: u32) -> Result<Act> {
+pub fn execute(a: &Archive, n: u32, actor: &Actor) -> Result<Act> {
     let mut act = load(a, n)?;
     match act.state {
         State::Approved => {}
@@ -438,7 +439,7 @@ pub fn execute(a: &Archive, n: u32) -> Result<Act> {
         );
     }
     let note = act.destruction_note();
-    let mut log = AuditLog::open(&a.journal)?;
+    let mut log = AuditLog::open(&a.journal, actor)?;
     let already: HashSet<String> = crate::store::audit::history_all(&a.journal)?
         .into_iter()
         .filter(|r| {
@@ -481,8 +482,8 @@ pub fn execute(a: &Archive, n: u32) -> Result<Act> {
                 );
             }
             // 1. The tombstone first: after a crash it tells what was being destroyed.
-            if meta.status != "destroyed" {
-                meta.status = "destroyed".into();
+            if meta.status != Status::Destroyed {
+                meta.status = Status::Destroyed;
                 meta.status_note = Some(note.clone());
                 meta.events
                     .insert("destroyed".into(), Utc::now().date_naive());

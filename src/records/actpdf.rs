@@ -613,7 +613,7 @@ impl<'a> Layout<'a> {
 // ---------------------------------------------------------------------------
 // The act itself
 
-use crate::ingest::classify::MONTHS_GENITIVE;
+use crate::ru::dates::MONTHS_GENITIVE;
 
 fn or_blank(s: &str) -> &str {
     if s.trim().is_empty() { UNDERSCORES } else { s }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::records::retention::CaseKey;
+use crate::store::document::CaseKey;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Hold {
@@ -134,11 +134,4 @@ impl Holds {
             .filter(|h| h.target == case || h.target == doc)
             .collect()
     }
-}
-
-/// Who is acting, for the records.
-pub fn actor() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into())
 }

@@ -1,17 +1,17 @@
 //! Retention: when a case's period lapses (RECORDS.md §2), and which cases are eligible
-//! for destruction, for expert review, lapsing soon, or held. Cases are aggregated from
-//! the index's columnar fields, so a million documents are summarised in well under a
-//! second.
+//! for destruction, for expert review, lapsing soon, or held. Cases come from the index
+//! ([`crate::search::cases`]); everything here is pure.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use tantivy::DocId;
 
 use crate::config::nomenclature::{Nomenclature, Period};
+use crate::search::cases::case_stats;
 use crate::search::index::SearchIndex;
+pub use crate::store::document::CaseKey;
 
 /// When a case's retention period ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,43 +58,6 @@ pub fn eligible_in_act_of(l: &Lapse, act_date: NaiveDate) -> bool {
     matches!(l, Lapse::On(d) if *d <= jan1(act_date.year()))
 }
 
-/// `02-03/2019` or `02-03/2019/ПК-2019-017` (per-group cases).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct CaseKey {
-    pub index: String,
-    pub year: i32,
-    pub group: Option<String>,
-}
-
-impl std::fmt::Display for CaseKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.group {
-            Some(g) => write!(f, "{}/{}/{}", self.index, self.year, g),
-            None => write!(f, "{}/{}", self.index, self.year),
-        }
-    }
-}
-
-impl std::str::FromStr for CaseKey {
-    type Err = String;
-    fn from_str(s: &str) -> Result<CaseKey, String> {
-        let mut it = s.splitn(3, '/');
-        let (Some(index), Some(year)) = (it.next(), it.next()) else {
-            return Err(format!(
-                "{s:?} is not a case: write INDEX/YEAR or INDEX/YEAR/GROUP, e.g. 02-03/2019/ПК-2019-017"
-            ));
-        };
-        let year = year
-            .parse()
-            .map_err(|_| format!("{s:?}: the year {year:?} is not a number"))?;
-        Ok(CaseKey {
-            index: index.to_string(),
-            year,
-            group: it.next().map(str::to_string),
-        })
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
     pub key: String,
@@ -117,150 +80,32 @@ pub struct Case {
     pub holds: Vec<u32>,
 }
 
-fn ymd(k: i64) -> Option<NaiveDate> {
-    if k <= 0 {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(
-        (k / 10000) as i32,
-        ((k / 100) % 100) as u32,
-        (k % 100) as u32,
-    )
-}
-
-#[derive(Default)]
-struct Acc {
-    kind: String,
-    documents: u64,
-    destroyed: u64,
-    min_date: i64,
-    max_date: i64,
-    max_year: i32,
-    max_event: i64,
-    missing_event: bool,
-}
-
 /// Every case in the index, with its lapse computed.
 pub fn cases(ix: &SearchIndex, nom: &Nomenclature) -> Result<Vec<Case>> {
-    let searcher = ix.searcher();
-    let mut acc: HashMap<CaseKey, Acc> = HashMap::new();
-    let per_group: HashMap<&str, bool> = nom
-        .kinds
-        .iter()
-        .map(|k| (k.id.as_str(), k.per_group))
-        .collect();
-    for seg in searcher.segment_readers() {
-        let ff = seg.fast_fields();
-        let year = ff.i64("year")?;
-        let date = ff.i64("date_key")?;
-        let event = ff.i64("event_key")?;
-        let kind = ff
-            .str("kind")?
-            .context("the index has no kind column; run `archivist reindex`")?;
-        let group = ff.str("group")?;
-        let status = ff
-            .str("status")?
-            .context("the index has no status column; run `archivist reindex`")?;
-        let case = ff
-            .str("case")?
-            .context("the index has no case column; run `archivist reindex`")?;
-        // Ordinals are per segment; resolve each distinct one to text once.
-        let mut names: HashMap<(u8, u64), String> = HashMap::new();
-        let mut text = |col: &tantivy::columnar::StrColumn, tag: u8, ord: u64| -> String {
-            names
-                .entry((tag, ord))
-                .or_insert_with(|| {
-                    let mut s = String::new();
-                    let _ = col.ord_to_str(ord, &mut s);
-                    s
-                })
-                .clone()
-        };
-        let alive = seg.alive_bitset();
-        for doc in 0..seg.max_doc() {
-            if alive.is_some_and(|a| a.is_deleted(doc as DocId)) {
-                continue;
-            }
-            let Some(k_ord) = kind.term_ords(doc).next() else {
-                continue;
-            };
-            let k = text(&kind, 0, k_ord);
-            let c = case
-                .term_ords(doc)
-                .next()
-                .map(|o| text(&case, 1, o))
-                .unwrap_or_default();
-            let y = year.first(doc).unwrap_or(0) as i32;
-            let g = if per_group.get(k.as_str()).copied().unwrap_or(false) {
-                group
-                    .as_ref()
-                    .and_then(|gc| gc.term_ords(doc).next().map(|o| text(gc, 2, o)))
-            } else {
-                None
-            };
-            let destroyed = status
-                .term_ords(doc)
-                .next()
-                .map(|o| text(&status, 3, o))
-                .is_some_and(|s| s == "destroyed");
-            let a = acc
-                .entry(CaseKey {
-                    index: c,
-                    year: y,
-                    group: g,
-                })
-                .or_default();
-            a.kind = k;
-            if destroyed {
-                a.destroyed += 1;
-                continue;
-            }
-            a.documents += 1;
-            let d = date.first(doc).unwrap_or(0);
-            if d > 0 && (a.min_date == 0 || d < a.min_date) {
-                a.min_date = d;
-            }
-            a.max_date = a.max_date.max(d);
-            a.max_year = a.max_year.max(y).max((d / 10000) as i32);
-            let e = event.first(doc).unwrap_or(0);
-            if e == 0 {
-                a.missing_event = true;
-            }
-            a.max_event = a.max_event.max(e);
-        }
-    }
-    let mut out = Vec::with_capacity(acc.len());
-    for (key, a) in acc {
-        let Some(kind) = nom.kind(&a.kind) else {
+    let mut out = Vec::new();
+    for st in case_stats(ix, nom)? {
+        let Some(kind) = nom.kind(&st.kind) else {
             continue;
         };
-        let closing_year = if a.max_year > 0 { a.max_year } else { key.year };
-        // Every document must carry the event date, or the case cannot be shown to have lapsed.
-        let event_date = if a.missing_event {
-            None
-        } else {
-            ymd(a.max_event)
-        };
         out.push(Case {
-            key: key.to_string(),
-            kind: a.kind.clone(),
+            key: st.key.to_string(),
+            kind: st.kind.clone(),
             title: kind.case_title.clone(),
-            documents: a.documents,
-            destroyed: a.destroyed,
-            first_date: ymd(a.min_date),
-            last_date: ymd(a.max_date),
-            closing_year,
+            documents: st.documents,
+            destroyed: st.destroyed,
+            first_date: st.first_date,
+            last_date: st.last_date,
+            closing_year: st.closing_year,
             period: kind.period.to_string(),
             period_ru: kind.period.russian(nom.organisation.source_of_acquisition),
             basis: kind.basis.clone(),
             epk: kind.epk,
-            event_date,
-            lapse: lapse(&kind.period, closing_year, event_date),
+            event_date: st.event_date,
+            lapse: lapse(&kind.period, st.closing_year, st.event_date),
             holds: Vec::new(),
-            case_key: key,
+            case_key: st.key,
         });
     }
-    out.sort_by(|a, b| a.case_key.cmp(&b.case_key));
     Ok(out)
 }
 

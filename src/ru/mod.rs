@@ -1,4 +1,21 @@
 //! Russian-language helpers: learner names in their declined forms and initials.
 
+pub mod dates;
 pub mod names;
 pub mod person;
+
+/// Lower-case, ё→е: the form in which text rules and names are compared.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn folding() {
+        assert_eq!(super::fold("Королёв ЁЖ"), "королев еж");
+    }
+}

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use regex::{Captures, Regex};
 
-use crate::store::naming::fold;
+use crate::ru::fold;
 
 /// A name as found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]

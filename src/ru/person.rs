@@ -13,7 +13,7 @@ pub enum Gender {
 }
 
 /// Lower-case and ё→е.
-pub use crate::store::naming::fold;
+pub use crate::ru::fold;
 
 /// Stems of the -ов/-ев/-ин/-ын possessive families (ё is already folded to е).
 const FAMILY_SUFFIXES: [&str; 4] = ["ов", "ев", "ин", "ын"];

@@ -28,7 +28,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::ru::person::{self, PersonKey};
-use crate::store::document::DocumentMeta;
+use crate::store::document::{DocumentMeta, Status};
 
 pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
@@ -343,7 +343,7 @@ impl SearchIndex {
         d.add_text(f.case_index, &meta.case.index);
         d.add_text(f.period, &meta.case.period);
         d.add_u64(f.epk, meta.case.epk as u64);
-        d.add_text(f.status, &meta.status);
+        d.add_text(f.status, meta.status.as_str());
         if let Some(n) = &meta.status_note {
             d.add_text(f.note, n);
         }
@@ -463,7 +463,7 @@ pub struct Hit {
     pub title: Option<String>,
     pub box_path: String,
     pub file: String,
-    pub status: String,
+    pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub learners: Vec<String>,
@@ -681,7 +681,7 @@ impl SearchIndex {
             title: s(f.title),
             box_path: s(f.box_path).unwrap_or_default(),
             file: s(f.file).unwrap_or_default(),
-            status: s(f.status).unwrap_or_default(),
+            status: Status::parse(&s(f.status).unwrap_or_default()),
             note: s(f.note),
             learners: all(f.learners),
             snippet: String::new(),
@@ -721,7 +721,7 @@ impl SearchIndex {
 
 impl SearchIndex {
     /// The documents of a case (active and destroyed), from the index.
-    pub fn case_documents(&self, key: &crate::records::retention::CaseKey) -> Result<Vec<Hit>> {
+    pub fn case_documents(&self, key: &crate::store::document::CaseKey) -> Result<Vec<Hit>> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (
@@ -783,10 +783,10 @@ impl SearchIndex {
         &self,
         id: &str,
         nom: &crate::config::nomenclature::Nomenclature,
-    ) -> Option<crate::records::retention::CaseKey> {
+    ) -> Option<crate::store::document::CaseKey> {
         let h = self.by_id(id).ok()??;
         let kind = nom.kind(&h.kind)?;
-        Some(crate::records::retention::CaseKey {
+        Some(crate::store::document::CaseKey {
             index: kind.case_index.clone(),
             year: h.year as i32,
             group: if kind.per_group {

@@ -70,6 +70,43 @@ impl Event {
     }
 }
 
+/// Who acts, as the audit log and the records name them: the operating-system user
+/// (`user@host`) for the command line and the watcher, the signed-in user for the web.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Actor(String);
+
+impl Actor {
+    pub fn new(name: impl Into<String>) -> Actor {
+        Actor(name.into())
+    }
+
+    /// The user running this process, `user@host`.
+    pub fn system() -> Actor {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into());
+        let host = fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        if host.is_empty() {
+            Actor(user)
+        } else {
+            Actor(format!("{user}@{host}"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 pub struct AuditLog {
     path: PathBuf,
     head_path: PathBuf,
@@ -87,7 +124,7 @@ struct Head {
 
 impl AuditLog {
     /// Opens the log for appending (the caller holds the archive's writer lock).
-    pub fn open(journal_dir: &Path) -> io::Result<AuditLog> {
+    pub fn open(journal_dir: &Path, actor: &Actor) -> io::Result<AuditLog> {
         fs::create_dir_all(journal_dir)?;
         let path = journal_dir.join("audit.jsonl");
         let head_path = journal_dir.join("audit.head");
@@ -102,7 +139,7 @@ impl AuditLog {
             file,
             last_seq,
             last_hash,
-            actor: actor(),
+            actor: actor.0.clone(),
         })
     }
 
@@ -167,20 +204,6 @@ impl AuditLog {
         let mut v = self.append(vec![e])?;
         v.pop()
             .ok_or_else(|| io::Error::other("audit append returned no record"))
-    }
-}
-
-fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    let host = fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    if host.is_empty() {
-        user
-    } else {
-        format!("{user}@{host}")
     }
 }
 
@@ -328,7 +351,7 @@ mod tests {
     #[test]
     fn chain_detects_edit_delete_reorder_and_truncation() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = AuditLog::open(dir.path()).unwrap();
+        let mut log = AuditLog::open(dir.path(), &Actor::new("test")).unwrap();
         for i in 0..5 {
             log.append_one(Event::new("archived").id(&format!("doc{i}")))
                 .unwrap();
@@ -336,7 +359,7 @@ mod tests {
         drop(log);
         assert!(verify(dir.path()).unwrap().ok);
         // Reopen continues the chain.
-        let mut log = AuditLog::open(dir.path()).unwrap();
+        let mut log = AuditLog::open(dir.path(), &Actor::new("test")).unwrap();
         log.append_one(Event::new("archived").id("doc5")).unwrap();
         let rep = verify(dir.path()).unwrap();
         assert!(rep.ok, "{:?}", rep.problems);

@@ -123,7 +123,7 @@ impl ArchiveBox {
                 && let Ok(meta) = fs::read_to_string(b.dir.join(&path))
                     .map_err(|_| ())
                     .and_then(|t| DocumentMeta::from_toml(&t).map_err(|_| ()))
-                && meta.status == "active"
+                && meta.status == crate::store::document::Status::Active
             {
                 b.label.add(&meta);
             }

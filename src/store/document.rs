@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::formats::ocr::TextSource;
 use crate::formats::pdf::TextLayer;
 
 /// Metadata of one archived document, stored as `data/<kind>/<name>.toml`.
@@ -54,9 +55,9 @@ pub struct DocumentMeta {
     /// OCR of pages without a usable text layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocr: Option<OcrInfo>,
-    /// "active", or "destroyed" for a tombstone.
-    #[serde(default = "active")]
-    pub status: String,
+    /// Active, or destroyed (the sidecar is then the document's tombstone).
+    #[serde(default)]
+    pub status: Status,
     /// Why the status is what it is, e.g. «уничтожен по акту № 3 от 15.01.2027».
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_note: Option<String>,
@@ -74,8 +75,7 @@ pub struct OriginalImage {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OcrInfo {
-    /// "pending", "done", "failed" or "unavailable" (Tesseract not installed).
-    pub state: String,
+    pub state: OcrState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,16 +88,68 @@ pub struct OcrInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PageSource {
     pub page: u32,
-    /// "layer", "ocr" or "none".
-    pub source: String,
+    pub source: TextSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<u16>,
 }
 
-fn active() -> String {
-    "active".into()
+/// A document's life-cycle state, as its sidecar and the index record it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Active,
+    /// Destroyed under an act: the sidecar stays as the tombstone.
+    Destroyed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Destroyed => "destroyed",
+        }
+    }
+
+    /// The status an index field holds (unknown text reads as active).
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "destroyed" => Status::Destroyed,
+            _ => Status::Active,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a document's OCR stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrState {
+    /// Pages without a usable text layer wait for OCR.
+    Pending,
+    Done,
+    /// At least one page failed (the message says which and why).
+    Failed,
+    /// Tesseract is not installed.
+    Unavailable,
+}
+
+impl OcrState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OcrState::Pending => "pending",
+            OcrState::Done => "done",
+            OcrState::Failed => "failed",
+            OcrState::Unavailable => "unavailable",
+        }
+    }
 }
 
 /// The nomenclature entry the document belongs to, copied at ingest so the sidecar
@@ -109,6 +161,43 @@ pub struct CaseRef {
     pub period: String,
     pub basis: String,
     pub epk: bool,
+}
+
+/// `02-03/2019` or `02-03/2019/ПК-2019-017` (per-group cases).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct CaseKey {
+    pub index: String,
+    pub year: i32,
+    pub group: Option<String>,
+}
+
+impl std::fmt::Display for CaseKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.group {
+            Some(g) => write!(f, "{}/{}/{}", self.index, self.year, g),
+            None => write!(f, "{}/{}", self.index, self.year),
+        }
+    }
+}
+
+impl std::str::FromStr for CaseKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<CaseKey, String> {
+        let mut it = s.splitn(3, '/');
+        let (Some(index), Some(year)) = (it.next(), it.next()) else {
+            return Err(format!(
+                "{s:?} is not a case: write INDEX/YEAR or INDEX/YEAR/GROUP, e.g. 02-03/2019/ПК-2019-017"
+            ));
+        };
+        let year = year
+            .parse()
+            .map_err(|_| format!("{s:?}: the year {year:?} is not a number"))?;
+        Ok(CaseKey {
+            index: index.to_string(),
+            year,
+            group: it.next().map(str::to_string),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -302,7 +302,7 @@ pub fn history(a: &Archive) -> io::Result<Vec<Run>> {
 
 /// Today's rolling verification, if the config asks for one and it has not run today:
 /// the slice of boxes for today's day number, recorded in the history and the audit log.
-pub fn scheduled(a: &Archive) -> io::Result<Option<Run>> {
+pub fn scheduled(a: &Archive, actor: &crate::store::audit::Actor) -> io::Result<Option<Run>> {
     let n = a.config.fixity.cycle_days;
     if n == 0 {
         return Ok(None);
@@ -324,7 +324,7 @@ pub fn scheduled(a: &Archive) -> io::Result<Option<Run>> {
     };
     let run = verify(a, &scope, &|_| {})?;
     record(a, &run)?;
-    let mut log = crate::store::audit::AuditLog::open(&a.journal)?;
+    let mut log = crate::store::audit::AuditLog::open(&a.journal, actor)?;
     let findings: Vec<_> = run.findings.iter().take(1000).collect();
     log.append_one(
         crate::store::audit::Event::new("fixity-checked").details(serde_json::json!({

@@ -71,14 +71,6 @@ pub fn is_safe_component(raw: &str, max_bytes: usize) -> bool {
     !raw.trim().is_empty() && sanitize_component(raw, max_bytes) == raw
 }
 
-/// Lower-case, ё→е: the form in which text rules and names are compared.
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,10 +111,5 @@ mod tests {
         let s = sanitize_file_name(&long, 120);
         assert!(s.len() <= 120 && s.ends_with(".pdf"), "{}", s.len());
         assert_eq!(sanitize_component("CON", 50), "_CON");
-    }
-
-    #[test]
-    fn folding() {
-        assert_eq!(fold("Королёв ЁЖ"), "королев еж");
     }
 }
