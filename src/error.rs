@@ -1,6 +1,109 @@
 //! Errors that reach the user: each says what happened, to which file, and what to do next.
+//!
+//! Library code works with `anyhow` and raises the typed leaves below where the caller
+//! must tell outcomes apart; every use case in [`crate::api`] returns [`Error`], whose
+//! [`Error::kind`] a front end maps to an exit code or an HTTP status in one place.
 
 use std::path::{Path, PathBuf};
+
+use crate::store::lock::LockError;
+
+/// What kind of failure an [`Error`] is, for exit codes and HTTP statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No such document, act, hold, box, user, …
+    NotFound,
+    /// The request itself is wrong: a bad argument, query or configuration.
+    Invalid,
+    /// Another process holds the archive's writer lock.
+    Locked,
+    /// Not allowed in this state: an act that changed since its draft, a held or destroyed
+    /// document, a role without the right. Nothing was changed.
+    Refused,
+    /// Anything else: I/O, a damaged file, an internal error.
+    Failure,
+}
+
+/// The error every use case returns: the whole chain of what happened for the message,
+/// and a [`kind`](Error::kind) for the caller's decision.
+pub struct Error(anyhow::Error);
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        for cause in self.0.chain() {
+            if let Some(k) = cause.downcast_ref::<NotFound>() {
+                let _ = k;
+                return ErrorKind::NotFound;
+            }
+            if cause.is::<Invalid>() || cause.is::<ConfigError>() {
+                return ErrorKind::Invalid;
+            }
+            if cause.is::<Refused>() || cause.is::<ActChanged>() {
+                return ErrorKind::Refused;
+            }
+            if let Some(l) = cause.downcast_ref::<LockError>() {
+                return match l {
+                    LockError::Held { .. } => ErrorKind::Locked,
+                    LockError::Io { .. } => ErrorKind::Failure,
+                };
+            }
+        }
+        ErrorKind::Failure
+    }
+
+    /// A typed leaf of the chain (e.g. [`ActChanged`] for its list of problems).
+    pub fn find<T: std::error::Error + Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.chain().find_map(|c| c.downcast_ref::<T>())
+    }
+
+    pub fn into_anyhow(self) -> anyhow::Error {
+        self.0
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Error {
+    fn from(e: E) -> Error {
+        Error(e.into())
+    }
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::fmt::Display for Error {
+    /// The whole chain, outermost first (`{:#}` of anyhow).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+/// No such thing; the message says what was looked for and where.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotFound(pub String);
+
+/// The request is wrong; the message says what is allowed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+/// Not allowed in this state; the message says why and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// The commission's approval was refused because the act no longer matches the archive.
+#[derive(Debug, thiserror::Error)]
+#[error("act № {act} changed since it was drafted; it was NOT approved: {}", problems.join("; "))]
+pub struct ActChanged {
+    pub act: u32,
+    pub problems: Vec<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -92,20 +195,4 @@ fn locate(text: &str, offset: usize) -> (usize, String) {
         }
     };
     (line_no, key)
-}
-
-/// Exit codes shared by all commands, so scripts can tell outcomes apart.
-pub mod exit {
-    /// Success, nothing to report.
-    pub const OK: i32 = 0;
-    /// The command ran, and found problems (refused files, failed checks, fixity findings).
-    pub const FINDINGS: i32 = 1;
-    /// Bad usage or bad configuration.
-    pub const USAGE: i32 = 2;
-    /// The archive is locked by another writer.
-    pub const LOCKED: i32 = 3;
-    /// Something failed (I/O, internal error).
-    pub const FAILURE: i32 = 4;
-    /// Not found (no such document, act, …).
-    pub const NOT_FOUND: i32 = 5;
 }

@@ -6,6 +6,7 @@
 //! out) that know nothing of the archive. Front ends (the CLI in `src/cli/`, the web
 //! interface) call the use cases in [`api`] and only parse and render.
 
+pub mod api;
 pub mod config;
 pub mod error;
 pub mod formats;

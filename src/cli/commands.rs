@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use archivist::error::{ConfigError, exit};
+use super::exit;
+use archivist::error::ConfigError;
 use archivist::ingest::inbox::{self, Filter, WatchOptions};
 use archivist::ingest::pipeline::{Ingestor, Input, Summary};
 use archivist::store::archive::Archive;
