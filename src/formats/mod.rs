@@ -3,4 +3,5 @@
 
 pub mod ocr;
 pub mod pdf;
+pub mod print;
 pub mod scanimage;

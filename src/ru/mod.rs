@@ -2,6 +2,7 @@
 
 pub mod dates;
 pub mod names;
+pub mod numerals;
 pub mod person;
 
 /// Lower-case, ё→е: the form in which text rules and names are compared.
