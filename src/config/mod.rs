@@ -22,6 +22,56 @@ pub struct Config {
     pub classify: ClassifyConfig,
     pub ocr: OcrSettings,
     pub fixity: FixitySettings,
+    pub labels: LabelSettings,
+    pub web: WebSettings,
+    pub disposal: DisposalSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelSettings {
+    pub default_sheet: String,
+    pub offset_x_mm: f32,
+    pub offset_y_mm: f32,
+    /// Sheets beyond the built-in ones (or replacing one of the same name).
+    #[serde(default, rename = "sheet")]
+    pub sheets: Vec<crate::formats::print::sheet::Sheet>,
+    #[serde(default, rename = "printer")]
+    pub printers: Vec<Printer>,
+}
+
+/// A printer's own drift, chosen with `--printer NAME`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Printer {
+    pub name: String,
+    #[serde(default)]
+    pub offset_x_mm: f32,
+    #[serde(default)]
+    pub offset_y_mm: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Where phones on the LAN reach `archivist serve` ("" when it is not served).
+    pub base_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisposalSettings {
+    /// What `disposal approve` does when inventories are missing for the act's years.
+    pub missing_inventories: MissingInventories,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingInventories {
+    /// Approve, and say which inventories are missing.
+    Warn,
+    /// Do not approve.
+    Refuse,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -197,6 +247,29 @@ impl Config {
                 )
             })?;
         }
+        for (i, sheet) in self.labels.sheets.iter().enumerate() {
+            if let Some(p) = sheet.problems().first() {
+                return Err(bad(
+                    &format!("labels.sheet[{i}] ({})", sheet.name),
+                    p.clone(),
+                ));
+            }
+        }
+        for (key, v) in [
+            ("labels.offset_x_mm", self.labels.offset_x_mm),
+            ("labels.offset_y_mm", self.labels.offset_y_mm),
+        ] {
+            if !(v.is_finite() && v.abs() <= 50.0) {
+                return Err(bad(key, "allowed: -50 to 50 millimetres".into()));
+            }
+        }
+        let base = self.web.base_url.trim();
+        if !base.is_empty() && !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(bad(
+                "web.base_url",
+                "allowed: \"\" or an address starting with http:// or https://".into(),
+            ));
+        }
         for (i, pat) in self.watch.ignore.iter().enumerate() {
             globset::Glob::new(pat).map_err(|e| {
                 bad(
@@ -250,6 +323,36 @@ mod tests {
         let c = Config::parse(DEFAULT_CONFIG, Path::new("embedded")).unwrap();
         assert_eq!(c.boxes.default_group, "общие");
         assert!(c.classify.kind_rules.len() >= 7);
+        assert_eq!(c.labels.default_sheet, "a4-2x4");
+        assert!(c.labels.sheets.is_empty() && c.web.base_url.is_empty());
+        assert_eq!(c.disposal.missing_inventories, MissingInventories::Warn);
+    }
+
+    #[test]
+    fn label_sheets_and_printers_come_from_the_file_and_bad_ones_are_named() {
+        let sheet = "[[labels.sheet]]\nname = 'x'\npage_width_mm = 210\npage_height_mm = 297\n\
+                     label_width_mm = 105\nlabel_height_mm = 37\ncolumns = 2\nrows = 8\n\
+                     margin_left_mm = 0\nmargin_top_mm = 0.5\n";
+        let text = format!("{sheet}[[labels.printer]]\nname = 'office'\noffset_x_mm = 0.8\n");
+        let c = Config::parse(&text, Path::new("a.toml")).unwrap();
+        assert_eq!(c.labels.sheets[0].rows, 8);
+        assert_eq!(c.labels.printers[0].offset_x_mm, 0.8);
+        assert_eq!(
+            c.labels.default_sheet, "a4-2x4",
+            "the rest of [labels] stays default"
+        );
+        let err =
+            Config::parse(&sheet.replace("rows = 8", "rows = 9"), Path::new("a.toml")).unwrap_err();
+        assert!(err.to_string().contains("labels.sheet[0]"), "{err}");
+        let err =
+            Config::parse("[web]\nbase_url = 'archive.local'\n", Path::new("a.toml")).unwrap_err();
+        assert!(err.to_string().contains("web.base_url"), "{err}");
+        let err = Config::parse(
+            "[disposal]\nmissing_inventories = 'ignore'\n",
+            Path::new("a.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`refuse`"), "{err}");
     }
 
     #[test]

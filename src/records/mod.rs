@@ -2,6 +2,7 @@
 //! the expert commission, inventories of cases, and the printed forms.
 
 pub mod act;
+pub mod contents;
 pub mod hold;
 pub mod print;
 pub mod retention;

@@ -60,7 +60,8 @@ impl<'a> Metrics<'a> {
 
     /// Greedy word wrap where line `i` (counted over the whole text) may be `width(i)`
     /// wide: text flowing around a QR code. Spaces are break points; so are the ends of
-    /// «–», «-», «/», «_» inside a word (date ranges, file names, addresses); a word still
+    /// «–», «/», «_» and of «-» not between digits inside a word (date ranges, file names,
+    /// addresses); a word still
     /// wider than its line is cut between characters. `\n` starts a new paragraph.
     pub fn wrap_with(
         &self,
@@ -167,9 +168,16 @@ fn pieces(para: &str) -> Vec<(String, bool)> {
     for word in para.split_whitespace() {
         let mut glue = false;
         let mut cur = String::new();
-        for c in word.chars() {
+        let chars: Vec<char> = word.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
             cur.push(c);
-            if matches!(c, '–' | '-' | '/' | '_' | '—') {
+            // A hyphen between digits belongs to a code (case index «02-01», group
+            // «ПК-2024-017»), which reads wrong when split.
+            let in_code = c == '-'
+                && i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+            if matches!(c, '–' | '-' | '/' | '_' | '—') && !in_code {
                 out.push((std::mem::take(&mut cur), glue));
                 glue = true;
             }
@@ -207,6 +215,20 @@ mod tests {
             assert!(m.width(l, 8.0, false) <= 60.0 + 0.01, "«{l}» too wide");
         }
         assert_eq!(squash(&lines.concat()), squash(text));
+    }
+
+    #[test]
+    fn codes_are_not_split_at_their_hyphens() {
+        let m = metrics();
+        let text = "Дела: 01-01, 01-02, 02-01, 02-02, 02-03, 02-05";
+        for width in [40.0, 55.0, 70.0, 90.0] {
+            for l in m.wrap(text, 8.0, false, width, 0.0) {
+                assert!(!l.ends_with('-'), "«{l}» at {width}");
+            }
+        }
+        // Words still break after a hyphen between letters.
+        let lines = m.wrap("научно-исторической", 8.0, false, 40.0, 0.0);
+        assert_eq!(lines[0], "научно-");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod layout;
 pub mod metrics;
 pub mod pdf;
 pub mod qr;
+pub mod sheet;
 
 /// Points per millimetre.
 pub const PT_PER_MM: f32 = 72.0 / 25.4;

@@ -4,6 +4,7 @@
 //! [`crate::formats::print`].
 
 pub mod act;
+pub mod labels;
 
 use chrono::{Datelike, NaiveDate};
 
