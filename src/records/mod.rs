@@ -4,6 +4,7 @@
 pub mod act;
 pub mod contents;
 pub mod hold;
+pub mod inventory;
 pub mod print;
 pub mod retention;
 

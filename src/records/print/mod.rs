@@ -4,6 +4,7 @@
 //! [`crate::formats::print`].
 
 pub mod act;
+pub mod inventory;
 pub mod labels;
 
 use chrono::{Datelike, NaiveDate};
@@ -96,6 +97,56 @@ pub(crate) mod testutil {
             .find_map(|l| l.strip_prefix("Pages:"))
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or(0)
+    }
+
+    /// A sidecar as ingest writes it, for forms built from box contents.
+    #[allow(clippy::too_many_arguments)]
+    pub fn doc(
+        kind: &str,
+        index: &str,
+        year: i32,
+        group: &str,
+        date: &str,
+        number: &str,
+        pages: u32,
+        file: &str,
+    ) -> crate::store::document::DocumentMeta {
+        let text = format!(
+            r#"id = "{id}"
+kind = "{kind}"
+kind_name = "Приказ об организации обучения"
+year = {year}
+group = "{group}"
+date = "{date}"
+number = "{number}"
+pages = {pages}
+size = 1000
+box_path = "boxes/{year}/{group}"
+file = "{file}"
+source_name = "scan.pdf"
+source_path = "scan.pdf"
+ingested_at = "2026-11-29T20:03:20Z"
+
+[case]
+index = "{index}"
+title = "Приказы по основной деятельности"
+period = "До ликвидации организации"
+basis = "Перечень № 236, ст. 19а"
+epk = false
+
+[pdf]
+version = "1.5"
+text_layer = "present"
+repaired = false
+encrypted = false
+active_content = false
+"#,
+            id = crate::store::fsutil::sha256_hex(file.as_bytes()),
+        );
+        match crate::store::document::DocumentMeta::from_toml(&text) {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Page `page` of the PDF as `<pdf stem>.png` beside it (75 dpi), to look at.
