@@ -519,6 +519,11 @@ impl<'a> Flow<'a> {
         self.line(left, top + h, right, top + h);
     }
 
+    /// The placed pages as they are (separate sheets such as covers).
+    pub fn into_pages(self) -> Vec<Page> {
+        self.pages
+    }
+
     /// The placed pages, continuation pages numbered at the top centre as office
     /// documents are.
     pub fn finish(mut self) -> Vec<Page> {

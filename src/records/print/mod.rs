@@ -4,8 +4,10 @@
 //! [`crate::formats::print`].
 
 pub mod act;
+pub mod cover;
 pub mod inventory;
 pub mod labels;
+pub mod nomenclature;
 
 use chrono::{Datelike, NaiveDate};
 
