@@ -125,6 +125,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    #[command(flatten)]
+    Print(cli::print::PrintCommand),
 }
 
 #[derive(Subcommand)]
@@ -253,6 +255,7 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(&ctx),
+        Command::Print(c) => cli::print::run(&ctx, c),
     };
     ExitCode::from(code as u8)
 }

@@ -31,8 +31,8 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct LabelSettings {
     pub default_sheet: String,
-    pub offset_x_mm: f32,
-    pub offset_y_mm: f32,
+    pub offset_x_mm: f64,
+    pub offset_y_mm: f64,
     /// Sheets beyond the built-in ones (or replacing one of the same name).
     #[serde(default, rename = "sheet")]
     pub sheets: Vec<crate::formats::print::sheet::Sheet>,
@@ -46,9 +46,9 @@ pub struct LabelSettings {
 pub struct Printer {
     pub name: String,
     #[serde(default)]
-    pub offset_x_mm: f32,
+    pub offset_x_mm: f64,
     #[serde(default)]
-    pub offset_y_mm: f32,
+    pub offset_y_mm: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -81,6 +81,9 @@ pub struct Act {
     /// Ids of the documents destroyed so far (execution is resumable).
     #[serde(default)]
     pub destroyed: Vec<String>,
+    /// What approval noted without refusing (inventories missing for the act's years).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(rename = "case")]
     pub cases: Vec<ActCase>,
 }
@@ -257,6 +260,7 @@ pub fn draft(a: &Archive, as_of: NaiveDate, actor: &Actor) -> Result<Act> {
         approval: None,
         executed_at: None,
         destroyed: Vec::new(),
+        warnings: Vec::new(),
         cases: act_cases,
     };
     save(a, &act)?;
@@ -384,6 +388,7 @@ pub fn approve(
         )?;
         return Ok(Err(problems));
     }
+    act.warnings = crate::records::inventory::before_approval(a, act.cases.iter().map(|c| c.year))?;
     act.state = State::Approved;
     act.approval = Some(Approval {
         protocol: protocol.trim().to_string(),

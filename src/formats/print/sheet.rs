@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::PT_PER_MM;
 use super::layout::Rect;
-use super::mm;
 
 /// The geometry of one kind of label sheet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,40 +16,40 @@ pub struct Sheet {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    pub page_width_mm: f32,
-    pub page_height_mm: f32,
-    pub label_width_mm: f32,
-    pub label_height_mm: f32,
+    pub page_width_mm: f64,
+    pub page_height_mm: f64,
+    pub label_width_mm: f64,
+    pub label_height_mm: f64,
     pub columns: u32,
     pub rows: u32,
     /// From the page's left edge to the first column.
-    pub margin_left_mm: f32,
+    pub margin_left_mm: f64,
     /// From the page's top edge to the first row.
-    pub margin_top_mm: f32,
+    pub margin_top_mm: f64,
     /// Between neighbouring columns.
     #[serde(default)]
-    pub gap_x_mm: f32,
+    pub gap_x_mm: f64,
     /// Between neighbouring rows.
     #[serde(default)]
-    pub gap_y_mm: f32,
+    pub gap_y_mm: f64,
 }
 
 /// A printer's drift: everything on the page moves by this much (positive: right, down).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Offset {
-    pub x_mm: f32,
-    pub y_mm: f32,
+    pub x_mm: f64,
+    pub y_mm: f64,
 }
 
 #[allow(clippy::too_many_arguments)]
 fn sheet(
     name: &str,
     description: &str,
-    page: (f32, f32),
-    label: (f32, f32),
+    page: (f64, f64),
+    label: (f64, f64),
     grid: (u32, u32),
-    margin: (f32, f32),
-    gap: (f32, f32),
+    margin: (f64, f64),
+    gap: (f64, f64),
 ) -> Sheet {
     Sheet {
         name: name.to_string(),
@@ -67,7 +67,12 @@ fn sheet(
     }
 }
 
-const A4: (f32, f32) = (210.0, 297.0);
+const A4: (f64, f64) = (210.0, 297.0);
+
+/// Millimetres (kept as f64, as written in the file) to points.
+fn pt(v: f64) -> f32 {
+    (v * f64::from(PT_PER_MM)) as f32
+}
 
 impl Sheet {
     /// The sheets every installation has.
@@ -127,7 +132,7 @@ impl Sheet {
 
     /// Page size in points.
     pub fn page_size(&self) -> (f32, f32) {
-        (mm(self.page_width_mm), mm(self.page_height_mm))
+        (pt(self.page_width_mm), pt(self.page_height_mm))
     }
 
     /// The label cells of a page in points, row by row, moved by the printer's offset.
@@ -136,14 +141,14 @@ impl Sheet {
         for r in 0..self.rows {
             for c in 0..self.columns {
                 out.push(Rect {
-                    x: mm(self.margin_left_mm
-                        + c as f32 * (self.label_width_mm + self.gap_x_mm)
+                    x: pt(self.margin_left_mm
+                        + c as f64 * (self.label_width_mm + self.gap_x_mm)
                         + offset.x_mm),
-                    y: mm(self.margin_top_mm
-                        + r as f32 * (self.label_height_mm + self.gap_y_mm)
+                    y: pt(self.margin_top_mm
+                        + r as f64 * (self.label_height_mm + self.gap_y_mm)
                         + offset.y_mm),
-                    w: mm(self.label_width_mm),
-                    h: mm(self.label_height_mm),
+                    w: pt(self.label_width_mm),
+                    h: pt(self.label_height_mm),
                 });
             }
         }
@@ -187,11 +192,11 @@ impl Sheet {
             return out;
         }
         let right = self.margin_left_mm
-            + self.columns as f32 * self.label_width_mm
-            + (self.columns - 1) as f32 * self.gap_x_mm;
+            + self.columns as f64 * self.label_width_mm
+            + (self.columns - 1) as f64 * self.gap_x_mm;
         let bottom = self.margin_top_mm
-            + self.rows as f32 * self.label_height_mm
-            + (self.rows - 1) as f32 * self.gap_y_mm;
+            + self.rows as f64 * self.label_height_mm
+            + (self.rows - 1) as f64 * self.gap_y_mm;
         // A hundredth of a millimetre of slack for vendors' rounded figures.
         if right > self.page_width_mm + 0.01 {
             out.push(format!(
@@ -247,8 +252,8 @@ mod tests {
             x_mm: 1.0,
             y_mm: -2.0,
         });
-        assert!((b[3].x - a[3].x - mm(1.0)).abs() < 1e-3);
-        assert!((b[3].y - a[3].y + mm(2.0)).abs() < 1e-3);
+        assert!((b[3].x - a[3].x - pt(1.0)).abs() < 1e-3);
+        assert!((b[3].y - a[3].y + pt(2.0)).abs() < 1e-3);
         let mut bad = s.clone();
         bad.rows = 5;
         assert!(

@@ -12,7 +12,9 @@ use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::config::LabelSettings;
 use crate::config::nomenclature::Period;
+use crate::error::Invalid;
 use crate::formats::print::layout::{LEADING, Op, Page, Rect, extent};
 use crate::formats::print::metrics::Metrics;
 use crate::formats::print::qr::QrMatrix;
@@ -137,6 +139,54 @@ fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// The sheets this installation knows: the built-in ones, replaced or joined by those
+/// of `[[labels.sheet]]`.
+pub fn sheets(cfg: &LabelSettings) -> Vec<Sheet> {
+    let mut out: Vec<Sheet> = Sheet::builtin()
+        .into_iter()
+        .filter(|b| !cfg.sheets.iter().any(|s| s.name == b.name))
+        .collect();
+    out.extend(cfg.sheets.iter().cloned());
+    out
+}
+
+/// The sheet called `name` (else `[labels] default_sheet`).
+pub fn sheet(cfg: &LabelSettings, name: Option<&str>) -> Result<Sheet> {
+    let name = name.unwrap_or(&cfg.default_sheet);
+    let all = sheets(cfg);
+    match all.iter().find(|s| s.name == name) {
+        Some(s) => Ok(s.clone()),
+        None => {
+            let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+            Err(Invalid(format!(
+                "there is no label sheet {name:?}; known: {} (add one as [[labels.sheet]] in archivist.toml)",
+                names.join(", ")
+            ))
+            .into())
+        }
+    }
+}
+
+/// The drift of printer `name` (`[[labels.printer]]`), else of `[labels]`.
+pub fn offset(cfg: &LabelSettings, printer: Option<&str>) -> Result<Offset> {
+    match printer {
+        None => Ok(Offset {
+            x_mm: cfg.offset_x_mm,
+            y_mm: cfg.offset_y_mm,
+        }),
+        Some(name) => match cfg.printers.iter().find(|p| p.name == name) {
+            Some(p) => Ok(Offset {
+                x_mm: p.offset_x_mm,
+                y_mm: p.offset_y_mm,
+            }),
+            None => Err(Invalid(format!(
+                "there is no printer {name:?} in archivist.toml; add [[labels.printer]] name = {name:?} with offset_x_mm and offset_y_mm"
+            ))
+            .into()),
+        },
     }
 }
 
