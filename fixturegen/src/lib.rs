@@ -87,6 +87,49 @@ pub fn generate(opts: &GenOptions) -> impl Iterator<Item = Result<GeneratedScan>
     Generator::new(opts.clone())
 }
 
+/// A plain one-page text PDF (Helvetica, Latin text only) that is none of the archive's
+/// kinds: what an office program writes, for tests that need "a real PDF nobody can
+/// classify" without outside files.
+pub fn plain_pdf(lines: &[&str]) -> Result<Vec<u8>> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+    });
+    let mut ops = String::from("BT\n/F1 12 Tf\n72 770 Td\n14 TL\n");
+    for l in lines {
+        let escaped: String = l
+            .chars()
+            .filter(|c| c.is_ascii() && !c.is_ascii_control())
+            .flat_map(|c| match c {
+                '(' | ')' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        ops.push_str(&format!("({escaped}) Tj T*\n"));
+    }
+    ops.push_str("ET\n");
+    let content = doc.add_object(Stream::new(dictionary! {}, ops.into_bytes()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out)?;
+    Ok(out)
+}
+
 /// Writes `scan_NNNN.pdf` files and `expected.json` into `dir`.
 pub fn write_set(dir: &Path, opts: &GenOptions) -> Result<Vec<Expected>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

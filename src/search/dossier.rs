@@ -19,7 +19,7 @@ pub struct PersonRecord {
     pub documents: Vec<Hit>,
 }
 
-/// The order in which a learner's documents arise (RECORDS.md §1).
+/// The order in which a learner's documents arise (DOMAIN.md §1).
 pub const LIFE_CYCLE: [&str; 7] = [
     "order-organisation",
     "journal",

@@ -12,5 +12,7 @@ pub mod writer;
 
 pub use dossier::{LIFE_CYCLE, PersonRecord, dossier};
 pub use index::{IndexSink, SearchIndex};
-pub use query::{Filters, Hit, MARK_END, MARK_START};
+pub use query::{
+    FacetCount, Facets, Filters, Hit, MARK_END, MARK_START, SearchRequest, SearchResults,
+};
 pub use writer::{Sink, rebuild, sink_for};
