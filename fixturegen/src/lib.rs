@@ -861,7 +861,11 @@ impl Variation {
             if self.split { ", date|number line" } else { "" },
             if self.latin_n { ", N for №" } else { "" },
             self.number_shape,
-            if self.cited { ", cites an older date" } else { "" }
+            if self.cited {
+                ", cites an older date"
+            } else {
+                ""
+            }
         )
     }
 
@@ -927,10 +931,7 @@ impl Variation {
             l.center("г. Москва", BODY);
         } else {
             l.center(&self.title("ПРИКАЗ"), TITLE);
-            l.center(
-                &format!("{sign} {no} {}", self.date_text(date, true)),
-                BODY,
-            );
+            l.center(&format!("{sign} {no} {}", self.date_text(date, true)), BODY);
         }
     }
 
@@ -951,16 +952,23 @@ impl Variation {
 }
 
 const MONTHS_GENITIVE: [&str; 12] = [
-    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-    "октября", "ноября", "декабря",
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
 ];
 
 /// «ПРИКАЗ» → «П Р И К А З».
 fn spaced(word: &str) -> String {
-    word.chars()
-        .map(String::from)
-        .collect::<Vec<_>>()
-        .join(" ")
+    word.chars().map(String::from).collect::<Vec<_>>().join(" ")
 }
 
 /// Text of one document plus its ground truth (file/pages filled in later).
@@ -1957,7 +1965,13 @@ impl Generator {
             );
             Variation::draw(&mut vr)
         });
-        let text = compose(plan, &self.active[gi], &self.metrics, &mut rng, var.as_ref());
+        let text = compose(
+            plan,
+            &self.active[gi],
+            &self.metrics,
+            &mut rng,
+            var.as_ref(),
+        );
         let variant = var.as_ref().map(Variation::describe);
         let group = self.active[gi].clone();
         if self.active[gi].plan.is_empty() {

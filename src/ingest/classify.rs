@@ -174,7 +174,9 @@ impl Classifier {
             c.year = Some(chrono::Datelike::year(&d));
             c.provenance.insert("year".into(), src);
             match c.provenance_detail.get("date").cloned() {
-                Some(w) => c.provenance_detail.insert("year".into(), format!("the date {w}")),
+                Some(w) => c
+                    .provenance_detail
+                    .insert("year".into(), format!("the date {w}")),
                 None => c.provenance_detail.remove("year"),
             };
         }
@@ -215,7 +217,13 @@ impl Classifier {
             put("date", w);
         }
         if let Some(p) = r.programme {
-            set(&mut c.programme, &mut c.provenance, "programme", Some(p), src);
+            set(
+                &mut c.programme,
+                &mut c.provenance,
+                "programme",
+                Some(p),
+                src,
+            );
         }
         if !r.learners.is_empty() {
             c.learners = r.learners;

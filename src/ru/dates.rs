@@ -63,8 +63,7 @@ fn numeric_re() -> &'static Regex {
 fn iso_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?:^|[^\p{N}-])((?:19|20)\d\d)-(\d\d)-(\d\d)")
-            .expect("ISO date pattern")
+        Regex::new(r"(?:^|[^\p{N}-])((?:19|20)\d\d)-(\d\d)-(\d\d)").expect("ISO date pattern")
     })
 }
 
@@ -158,7 +157,8 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
             continue;
         }
         let parse = |s: &str| s.parse::<u32>().ok();
-        if let (Some(yy), Some(mm), Some(dd)) = (parse(y.as_str()), parse(m.as_str()), parse(d.as_str()))
+        if let (Some(yy), Some(mm), Some(dd)) =
+            (parse(y.as_str()), parse(m.as_str()), parse(d.as_str()))
             && let Some(date) = NaiveDate::from_ymd_opt(yy as i32, mm, dd)
         {
             out.push(DateMention {

@@ -52,16 +52,34 @@ pub fn digit_twin(c: char) -> Option<char> {
 }
 
 /// Inside words that hold Cyrillic letters, Latin look-alikes become Cyrillic
-/// («ПPИKAЗ» → «ПРИКАЗ», «oтчислении» → «отчислении»); a number's letter suffix after a
-/// hyphen or slash is Russian too («45-y» → «45-у»). Other Latin words stay as they are.
+/// («ПPИKAЗ» → «ПРИКАЗ», «oтчислении» → «отчислении»); so do words made only of
+/// look-alikes on a mostly Russian line («oT «25» апреля» → «от «25» апреля»), and a
+/// number's letter suffix after a hyphen or slash («45-y» → «45-у», «121-NK» → «121-ПК»).
+/// Latin words on Latin lines stay as they are.
 pub fn fix_lookalikes(text: &str) -> String {
+    text.split('\n')
+        .map(fix_line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn fix_line(text: &str) -> String {
+    let cyr = text.chars().filter(|c| is_cyrillic(*c)).count();
+    let lat = text.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let russian_line = cyr > lat;
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String, after_number: bool| {
-        let russian = word.chars().any(is_cyrillic)
-            || (after_number && word.chars().all(|c| cyrillic_twin(c).is_some()));
+        let twin = |c: char| match c {
+            // In a number's suffix «N» is a misread «П» (№ 121-ПК).
+            'N' if after_number => Some('П'),
+            c => cyrillic_twin(c),
+        };
+        let all_twins = word.chars().all(|c| twin(c).is_some());
+        let russian =
+            word.chars().any(is_cyrillic) || (all_twins && (after_number || russian_line));
         if russian {
-            out.extend(word.chars().map(|c| cyrillic_twin(c).unwrap_or(c)));
+            out.extend(word.chars().map(|c| twin(c).unwrap_or(c)));
         } else {
             out.push_str(word);
         }
@@ -130,7 +148,10 @@ pub fn clean(text: &str) -> String {
                 c => c,
             })
             .collect();
-        let collapsed = line.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>();
+        let collapsed = line
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>();
         out.push_str(&join_spaced(&collapsed.join(" ")));
     }
     out
@@ -220,8 +241,19 @@ mod tests {
     fn latin_lookalikes_inside_russian_words_become_cyrillic() {
         assert_eq!(fix_lookalikes("ПPИKAЗ № 45-y"), "ПРИКАЗ № 45-у");
         assert_eq!(fix_lookalikes("oб oтчислении"), "об отчислении");
+        assert_eq!(
+            fix_lookalikes("oT «25» апреля 2020 г."),
+            "оТ «25» апреля 2020 г."
+        );
+        assert_eq!(
+            fix_lookalikes("27.06.2019 г. М 121-NK"),
+            "27.06.2019 г. М 121-ПК"
+        );
         // English words and codes stay.
-        assert_eq!(fix_lookalikes("The LinnSequencer CODE 39"), "The LinnSequencer CODE 39");
+        assert_eq!(
+            fix_lookalikes("The LinnSequencer CODE 39"),
+            "The LinnSequencer CODE 39"
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::ru::noise::{allowed_errors, clean, digit_twin, find_approx, letters};
 
 /// Lines after the heading line that still belong to it (number, date, subject).
 const BLOCK_AFTER: usize = 4;
+/// Lines of the heading block are short (centred or two columns); body lines are longer.
+const BLOCK_LINE_MAX: usize = 64;
 /// The heading is looked for among this many non-empty lines at the top of page 1.
 const HEADING_WITHIN: usize = 20;
 /// Kind phrases are looked for in this much text (headings and subjects are at the top).
@@ -109,7 +111,10 @@ impl Candidates {
         for k in &self.kinds {
             let kind = k.kind.as_deref().unwrap_or("(no rule matched its subject)");
             let place = if k.heading { "heading" } else { "text" };
-            t.push_str(&format!("#   kind   {kind:<20} {place}: {}\n", one_line(&k.words)));
+            t.push_str(&format!(
+                "#   kind   {kind:<20} {place}: {}\n",
+                one_line(&k.words)
+            ));
         }
         for d in &self.dates {
             t.push_str(&format!(
@@ -122,10 +127,18 @@ impl Candidates {
             ));
         }
         for g in &self.groups {
-            t.push_str(&format!("#   group  {:<20} {}\n", g.value, one_line(&g.context)));
+            t.push_str(&format!(
+                "#   group  {:<20} {}\n",
+                g.value,
+                one_line(&g.context)
+            ));
         }
         for n in &self.numbers {
-            t.push_str(&format!("#   number {:<20} {}\n", n.value, one_line(&n.context)));
+            t.push_str(&format!(
+                "#   number {:<20} {}\n",
+                n.value,
+                one_line(&n.context)
+            ));
         }
         if !self.learners.is_empty() {
             t.push_str(&format!("#   names  {}\n", self.learners.join("; ")));
@@ -176,6 +189,19 @@ pub(super) struct Reading {
     pub dates_unsettled: bool,
 }
 
+/// The last line of the heading block: the heading and the short lines under it (number,
+/// date, place, subject), up to [`BLOCK_AFTER`]; the first long line is the body.
+fn block_end(lines: &[Line], heading: usize) -> usize {
+    let mut end = heading;
+    for (i, l) in lines.iter().enumerate().skip(heading + 1).take(BLOCK_AFTER) {
+        if l.text.chars().count() > BLOCK_LINE_MAX || l.page != lines[heading].page {
+            break;
+        }
+        end = i;
+    }
+    end
+}
+
 /// A non-empty line of the cleaned text.
 struct Line<'a> {
     text: &'a str,
@@ -194,7 +220,12 @@ impl TextRules {
         let lines = lines_of(&text);
         let page1: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].page == 1).collect();
         let heading = self.find_heading(&lines, &page1);
-        let block = |i: usize| heading.as_ref().is_some_and(|h| i >= h.line && i <= h.line + BLOCK_AFTER);
+        let block_end = heading.as_ref().map_or(0, |h| block_end(&lines, h.line));
+        let block = |i: usize| {
+            heading
+                .as_ref()
+                .is_some_and(|h| i >= h.line && i <= block_end)
+        };
         let mut r = Reading::default();
 
         self.read_kind(&text, &lines, heading.as_ref(), &mut r);
@@ -233,7 +264,12 @@ impl TextRules {
                 .filter(|c| is_cyrillic(*c))
                 .collect();
             for title in &self.titles {
-                let k = allowed_errors(title.chars().count());
+                // Titles are few and short: a letter off for most, two for the longest.
+                let k = match title.chars().count() {
+                    0..=5 => 0,
+                    6..=12 => 1,
+                    _ => 2,
+                };
                 let close = |s: &str| {
                     let s = fold(s);
                     !s.is_empty() && crate::ru::noise::distance(&s, title) <= k
@@ -264,9 +300,8 @@ impl TextRules {
         let heading_text = heading.map(|h| short(lines[h.line].text, 40));
         // Rules whose required word is the heading's title; other titles rule theirs out.
         let titled = |rule: &Rule| rule.all.iter().any(|w| self.titles.contains(&letters(w)));
-        let names_heading = |rule: &Rule| {
-            heading.is_some_and(|h| rule.all.iter().any(|w| letters(w) == h.title))
-        };
+        let names_heading =
+            |rule: &Rule| heading.is_some_and(|h| rule.all.iter().any(|w| letters(w) == h.title));
         let mut first_block: Option<(String, String)> = None;
         let mut first_text: Option<(String, String)> = None;
         for rule in &self.rules {
@@ -314,7 +349,10 @@ impl TextRules {
             // A heading's own rules first: an order whose subject shows only in the body.
             first_text.filter(|(k, _)| {
                 !heading_has_rule
-                    || self.rules.iter().any(|rule| rule.kind == *k && names_heading(rule))
+                    || self
+                        .rules
+                        .iter()
+                        .any(|rule| rule.kind == *k && names_heading(rule))
             })
         });
         if r.kind.is_none()
@@ -348,8 +386,14 @@ impl TextRules {
         for (i, line) in lines.iter().enumerate() {
             for m in self.dates_in(line.text) {
                 let prefix = &line.text[..m.start];
-                let prev = if prefix.chars().count() < 25 && i > 0 {
-                    lines[i - 1].text
+                // A date that starts its line may finish the sentence of the line above
+                // («… Федерального закона от» / «27 июля 2006 г.»): its last words count.
+                let continues = i > 0
+                    && heading.is_none_or(|h| h.line != i - 1)
+                    && prefix.split_whitespace().count() < 3
+                    && !lines[i - 1].text.ends_with(['.', ':', ';']);
+                let prev = if continues {
+                    last_words(lines[i - 1].text, 3)
                 } else {
                     ""
                 };
@@ -408,13 +452,21 @@ impl TextRules {
         };
         if let Some(i) = pick(&own) {
             let f = &own[i];
-            let words = date_words(lines[f.line].text, f.date, &self.dates_in(lines[f.line].text));
+            let words = date_words(
+                lines[f.line].text,
+                f.date,
+                &self.dates_in(lines[f.line].text),
+            );
             r.date = Some((f.date, format!("«{words}» near the heading")));
         } else if own.is_empty()
             && let Some(i) = pick(&fallback)
         {
             let f = &fallback[i];
-            let words = date_words(lines[f.line].text, f.date, &self.dates_in(lines[f.line].text));
+            let words = date_words(
+                lines[f.line].text,
+                f.date,
+                &self.dates_in(lines[f.line].text),
+            );
             r.date = Some((f.date, format!("«{words}» at the top of the first page")));
         }
         r.dates_unsettled = r.date.is_none() && any_on_page1;
@@ -478,7 +530,8 @@ impl TextRules {
             return DateRole::Other;
         }
         let last = words.last().map(String::as_str).unwrap_or("");
-        if matches!(last, "с" | "со" | "по" | "до") || words.iter().any(|w| w.starts_with("период")) {
+        if matches!(last, "с" | "со" | "по" | "до") || words.iter().any(|w| w.starts_with("период"))
+        {
             return DateRole::Period;
         }
         if in_block {
@@ -492,7 +545,9 @@ impl TextRules {
         let Some(h) = heading else { return };
         for (i, line) in lines.iter().enumerate().skip(h.line).take(BLOCK_AFTER) {
             for c in self.number_re.captures_iter(line.text) {
-                let Some(m) = c.get(1).or_else(|| c.get(0)) else { continue };
+                let Some(m) = c.get(1).or_else(|| c.get(0)) else {
+                    continue;
+                };
                 let value: String = m.as_str().chars().filter(|c| *c != ' ').collect();
                 let before = &line.text[..m.start()];
                 let cited = i != h.line
@@ -515,7 +570,9 @@ impl TextRules {
     fn read_group(&self, text: &str, r: &mut Reading) {
         let fixed = fix_codes(text);
         for c in self.group_re.captures_iter(&fixed) {
-            let Some(m) = c.get(1).or_else(|| c.get(0)) else { continue };
+            let Some(m) = c.get(1).or_else(|| c.get(0)) else {
+                continue;
+            };
             let value = m.as_str().to_string();
             if r.candidates.groups.iter().any(|g| g.value == value) {
                 continue;
@@ -586,8 +643,21 @@ fn unhyphenate(s: &str) -> String {
 /// words as found.
 fn find_phrase(hay: &str, phrases: &[String]) -> Option<String> {
     phrases.iter().find_map(|p| {
-        find_approx(hay, p, allowed_errors(p.chars().count())).map(|(s, e, _)| hay[s..e].to_string())
+        find_approx(hay, p, allowed_errors(p.chars().count()))
+            .map(|(s, e, _)| hay[s..e].to_string())
     })
+}
+
+/// The last `n` words of a line.
+fn last_words(line: &str, n: usize) -> &str {
+    let mut start = line.len();
+    for _ in 0..n {
+        match line[..start].trim_end().rfind(char::is_whitespace) {
+            Some(i) => start = i,
+            None => return line,
+        }
+    }
+    &line[start..]
 }
 
 fn ends_with_word(prefix: &str, words: &[&str]) -> bool {
