@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use archivist::ingest::classify::{Classifier, Evidence};
-use archivist::search::index::{Filters, SearchIndex};
+use archivist::search::{Filters, SearchIndex};
 use archivist::store::archive::Archive;
 use archivist::store::document::{CaseRef, DocumentMeta, PdfFacts};
 use common::*;
@@ -206,7 +206,7 @@ fn main() {
     let mut dossier: Vec<Duration> = Vec::new();
     for q in queries.iter().take(50) {
         let t = Instant::now();
-        let _ = archivist::search::index::dossier(&ix, q).unwrap();
+        let _ = archivist::search::dossier(&ix, q).unwrap();
         dossier.push(t.elapsed());
     }
     let mut cli: Vec<Duration> = Vec::new();

@@ -220,7 +220,7 @@ fn main() -> ExitCode {
             group,
             limit,
         } => {
-            let f = archivist::search::index::Filters {
+            let f = archivist::search::Filters {
                 kind,
                 year_from: year.or(from),
                 year_to: year.or(to),

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::time::Duration;
 
-use archivist::search::index::{IndexSink, Sink};
+use archivist::search::{IndexSink, Sink};
 use archivist::store::document::DocumentMeta;
 use common::*;
 use serde_json::Value;

@@ -105,7 +105,7 @@ pub fn watch(ctx: &Ctx) -> i32 {
         let (a, _lock) = open_writer(ctx, "archivist watch")?;
         let mut ing = Ingestor::open(
             &a,
-            Box::new(archivist::search::index::sink_for(&a)?),
+            Box::new(archivist::search::sink_for(&a)?),
             &Actor::system(),
         )?;
         if ctx.json {
@@ -192,7 +192,7 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
         }
         let mut ing = Ingestor::open(
             &a,
-            Box::new(archivist::search::index::sink_for(&a)?),
+            Box::new(archivist::search::sink_for(&a)?),
             &Actor::system(),
         )?;
         let bar = progress(inputs.len() as u64, ctx.json || ctx.quiet);
@@ -449,11 +449,11 @@ fn render_snippet(s: &str) -> String {
     } else {
         ("«", "»")
     };
-    s.replace(archivist::search::index::MARK_START, a)
-        .replace(archivist::search::index::MARK_END, b)
+    s.replace(archivist::search::MARK_START, a)
+        .replace(archivist::search::MARK_END, b)
 }
 
-pub fn search(ctx: &Ctx, query: &str, filters: &archivist::search::index::Filters) -> i32 {
+pub fn search(ctx: &Ctx, query: &str, filters: &archivist::search::Filters) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let ix = archivist::search::index::SearchIndex::open(&a.index)?;
@@ -513,7 +513,7 @@ pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let ix = archivist::search::index::SearchIndex::open(&a.index)?;
-        let people = archivist::search::index::dossier(&ix, name)?;
+        let people = archivist::search::dossier(&ix, name)?;
         if ctx.json {
             print_json(&json!({"query": name, "people": people}));
             return Ok(if people.is_empty() {
@@ -544,7 +544,7 @@ pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
                     p.forms.join("; ")
                 );
             }
-            for kind in archivist::search::index::LIFE_CYCLE {
+            for kind in archivist::search::LIFE_CYCLE {
                 let docs: Vec<_> = p.documents.iter().filter(|d| d.kind == kind).collect();
                 if docs.is_empty() {
                     continue;
@@ -608,7 +608,7 @@ pub fn reindex(ctx: &Ctx) -> i32 {
         let _lock = WriterLock::acquire(&a.root, "archivist reindex")?;
         let bar = progress(0, ctx.json || ctx.quiet);
         let start = std::time::Instant::now();
-        let n = archivist::search::index::rebuild(&a, &|done, total| {
+        let n = archivist::search::rebuild(&a, &|done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })?;
@@ -972,7 +972,7 @@ pub fn ocr(ctx: &Ctx, pending: bool, ids: &[String]) -> i32 {
         archivist::formats::ocr::check_tesseract(&cfg).map_err(|why| anyhow::anyhow!("{why}"))?;
         let mut ing = Ingestor::open(
             &a,
-            Box::new(archivist::search::index::sink_for(&a)?),
+            Box::new(archivist::search::sink_for(&a)?),
             &Actor::system(),
         )?;
         let mut full = Vec::new();

@@ -1466,7 +1466,7 @@ fn needs_ocr(info: &PdfInfo) -> Option<OcrInfo> {
     pages
         .iter()
         .any(|p| p.source == TextSource::None)
-        .then(|| OcrInfo {
+        .then_some(OcrInfo {
             state: OcrState::Pending,
             at: None,
             message: None,
