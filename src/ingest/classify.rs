@@ -526,4 +526,223 @@ mod tests {
         let c = run("какой-то текст", &[], "a.pdf", None);
         assert_eq!(c.review_reasons().len(), 2);
     }
+
+    fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn letter_spaced_heading_and_a_cited_older_date() {
+        let c = run(
+            "АНО ДПО «Учебный центр»\nП Р И К А З\n«15» марта 2024 г. N 45-у\nг. Москва\n\
+             Об окончании обучения и отчислении\nВ соответствии с постановлением Правительства \
+             Российской Федерации от 14 мая 2014 г. № 257-ПП и на основании протокола от \
+             12.03.2024 № 3 ПРИКАЗЫВАЮ: отчислить слушателей группы ПК-2024-017",
+            &[],
+            "scan.pdf",
+            None,
+        );
+        assert_eq!(c.kind.as_deref(), Some("order-completion"));
+        assert_eq!(c.date, ymd(2024, 3, 15));
+        assert_eq!(c.year, Some(2024));
+        assert_eq!(c.number.as_deref(), Some("45-у"));
+        assert_eq!(c.provenance["date"], "text");
+        assert_eq!(
+            c.provenance_detail["date"],
+            "««15» марта 2024 г.» near the heading"
+        );
+        assert!(
+            c.provenance_detail["kind"].starts_with("«ПРИКАЗ … "),
+            "{:?}",
+            c.provenance_detail
+        );
+        assert!(c.provenance_detail["kind"].contains("отчислени"));
+        let roles: Vec<(Option<NaiveDate>, DateRole)> = c
+            .candidates
+            .dates
+            .iter()
+            .map(|d| (Some(d.date), d.role))
+            .collect();
+        assert!(
+            roles.contains(&(ymd(2014, 5, 14), DateRole::Cited)),
+            "{roles:?}"
+        );
+        assert!(
+            roles.contains(&(ymd(2024, 3, 12), DateRole::Cited)),
+            "{roles:?}"
+        );
+        assert_eq!(c.candidates.groups[0].value, "ПК-2024-017");
+    }
+
+    #[test]
+    fn numbers_of_several_shapes_and_ocr_noise() {
+        for (heading, want) in [
+            ("ПРИКАЗ № 45-у от 15.03.2024", "45-у"),
+            ("ПРИКАЗ № 257-ПП от 15.03.2024", "257-ПП"),
+            ("ПРОТОКОЛ № 7/2\nот 15.03.2024", "7/2"),
+            ("ПРИКАЗ N 45 от 15.03.2О24", "45"),
+            ("ПРИКАЗ\n15.03.2024 М 121-NK", "121-ПК"),
+            ("ПPИKAЗ Nо 12-к от 15.03.2024", "12-к"),
+        ] {
+            let c = run(&format!("{heading}\nо зачислении"), &[], "a.pdf", None);
+            assert_eq!(c.number.as_deref(), Some(want), "{heading}");
+            assert_eq!(c.date, ymd(2024, 3, 15), "{heading}");
+        }
+        // A number in the body (a cited order's) is not the document's.
+        let c = run(
+            "ПРОТОКОЛ\nзаседания аттестационной комиссии\nКомиссия создана приказом от 01.03.2024 № 45-у",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.number, None);
+        assert_eq!(c.date, None, "the only date is the cited order's");
+        assert_eq!(c.year, None);
+    }
+
+    #[test]
+    fn dates_in_every_form_next_to_the_heading() {
+        for (line, want) in [
+            ("от 15.03.2024 г.", ymd(2024, 3, 15)),
+            ("от «15» марта 2024 г.", ymd(2024, 3, 15)),
+            ("14 мая 2014 г.", ymd(2014, 5, 14)),
+            ("от 2024-03-15", ymd(2024, 3, 15)),
+            ("oT «25» апреля 2020 г.", ymd(2020, 4, 25)),
+        ] {
+            let c = run(
+                &format!(
+                    "ЖУРНАЛ\nучета занятий\n{line}\nПериод обучения: с 01.02.2019 по 01.03.2019"
+                ),
+                &[],
+                "a.pdf",
+                None,
+            );
+            assert_eq!(c.kind.as_deref(), Some("journal"), "{line}");
+            assert_eq!(c.date, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn contradictory_or_weak_dates_leave_the_year_to_a_person() {
+        // Two different dates beside the heading, both «от»: no guess.
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2024\nот 16.04.2023\nо зачислении группы ПК-2024-017",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!((c.date, c.year), (None, None));
+        assert!(
+            c.review_reasons().iter().any(|r| r.contains("clearly")),
+            "{:?}",
+            c.review_reasons()
+        );
+        // A date far from the group code's year is a misreading or not the document's.
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2014\nо зачислении в группу ПК-2024-017",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!((c.date, c.year), (None, None));
+        assert!(
+            c.candidates
+                .dates
+                .iter()
+                .any(|d| d.date.to_string() == "2014-03-15")
+        );
+        // Only body dates: the group code's year does not stand in for them.
+        let c = run(
+            "Протокол заседания аттестационной комиссии\nслушатели группы ПК-2024-017 обучались с 15.03.2024 по 20.04.2024",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.year, None);
+        // No date at all: the group code gives the year, and says so.
+        let c = run(
+            "ЖУРНАЛ учета занятий группы ПК-2024-017",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.year, Some(2024));
+        assert_eq!(c.provenance["year"], "group-code");
+        assert_eq!(c.provenance_detail["year"], "the group code «ПК-2024-017»");
+    }
+
+    #[test]
+    fn a_heading_outranks_words_in_the_body() {
+        // A protocol that cites an enrolment order is a protocol.
+        let c = run(
+            "ПРОТОКОЛ № 3\nзаседания аттестационной комиссии\nот 28.05.2023\n\
+             Слушатели зачислены приказом о зачислении от 01.04.2023 № 12-у",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.kind.as_deref(), Some("protocol"));
+        assert_eq!(c.date, ymd(2023, 5, 28));
+        // An order of another subject: the kind stays open, the candidate says why.
+        let c = run(
+            "ПРИКАЗ\n11 февраля 2013 г. Москва № 17\nОб утверждении Требований о защите информации",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.kind, None);
+        assert_eq!(c.date, ymd(2013, 2, 11));
+        assert_eq!(c.number.as_deref(), Some("17"));
+        assert!(
+            c.candidates
+                .kinds
+                .iter()
+                .any(|k| k.kind.is_none() && k.heading)
+        );
+    }
+
+    #[test]
+    fn other_sources_replace_the_texts_words_that_decided() {
+        let side = DropSidecar {
+            date: NaiveDate::from_ymd_opt(2023, 1, 10),
+            ..Default::default()
+        };
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2024\nо зачислении",
+            &[],
+            "a.pdf",
+            Some(&side),
+        );
+        assert_eq!(c.date, ymd(2023, 1, 10));
+        assert_eq!(c.year, Some(2023));
+        assert_eq!(c.provenance["date"], "sidecar");
+        assert!(!c.provenance_detail.contains_key("date"));
+        assert!(!c.provenance_detail.contains_key("year"));
+        assert_eq!(c.provenance["kind"], "text");
+        // The text's candidates stay for a person to see.
+        assert!(
+            c.candidates
+                .dates
+                .iter()
+                .any(|d| d.date.to_string() == "2024-03-15")
+        );
+    }
+
+    #[test]
+    fn review_template_comment_lists_candidates_with_context() {
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2024\nот 16.04.2023\nо зачислении группы ПК-2024-017 Иванова Ивана Петровича",
+            &[],
+            "a.pdf",
+            None,
+        );
+        let t = c.candidates.template_comment();
+        assert!(t.contains("order-organisation"), "{t}");
+        assert!(t.contains("2024-03-15") && t.contains("2023-04-16"), "{t}");
+        assert!(
+            t.contains("ПК-2024-017") && t.contains("number") && t.contains("Иванова"),
+            "{t}"
+        );
+        assert!(t.lines().all(|l| l.is_empty() || l.starts_with('#')), "{t}");
+    }
 }
