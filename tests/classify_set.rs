@@ -3,10 +3,13 @@
 //! `tests/classify/text/` so this test needs no Tesseract (`cargo bench --bench classify`
 //! runs the OCR live and refreshes the cache with BENCH_WRITE=1).
 
+mod common;
 #[path = "classify/score.rs"]
 mod score;
 
 use std::collections::BTreeSet;
+
+use common::*;
 
 fn read_set() -> (Vec<score::Item>, Vec<String>) {
     let items = score::load(&score::set_dir());
@@ -130,4 +133,70 @@ fn decisions_carry_the_words_that_decided_and_every_candidate() {
         comment.contains("cited") && comment.contains("2006-07-27"),
         "{comment}"
     );
+}
+
+/// The real corpus, or None with a message (CI=true requires it).
+fn corpus() -> Option<std::path::PathBuf> {
+    let dir = corpus_dir();
+    if dir.join("MANIFEST.tsv").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "the corpus is required on CI: {} is missing",
+        dir.display()
+    );
+    eprintln!("SKIPPED: no corpus at {} (set ARCHIVIST_CORPUS)", dir.display());
+    None
+}
+
+#[test]
+fn a_filed_order_keeps_the_words_that_decided_and_a_foreign_order_waits_with_its_candidates() {
+    let t = TestArchive::new();
+    let src = t.tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    // A generated enrolment order (text layer) written one of the varied ways.
+    let order = fixturegen::generate(&fixturegen::GenOptions {
+        seed: 5,
+        count: 1,
+        variations: true,
+        ..Default::default()
+    })
+    .next()
+    .unwrap()
+    .unwrap();
+    assert_eq!(order.expected.kind, "order-organisation");
+    let order_path = src.join("order.pdf");
+    std::fs::write(&order_path, &order.bytes).unwrap();
+    let real = corpus().map(|c| copy_into(&c.join("cyrillic__dedoc__fstec_1_cut.pdf"), &src));
+
+    let (code, v) = t.json(&["ingest", src.to_str().unwrap()]);
+    assert!(code == 0 || code == 1, "{v}");
+    let (_, v) = t.json(&["show", &sha256(&order_path)[..12]]);
+    let m = &v["metadata"];
+    assert_eq!(m["kind"], "order-organisation", "{v}");
+    assert_eq!(m["date"], order.expected.date.to_string(), "{v}");
+    assert_eq!(m["provenance"]["date"], "text", "{v}");
+    let kind_words = m["provenance_detail"]["kind"].as_str().unwrap_or_default();
+    assert!(kind_words.contains("зачислении"), "{v}");
+    let date_words = m["provenance_detail"]["date"].as_str().unwrap_or_default();
+    assert!(date_words.contains("near the heading"), "{v}");
+
+    // A real order that is none of our kinds goes to review; its template lists what the
+    // text offered: its own date by the heading and the laws' dates it cites.
+    if real.is_some() {
+        let template = walkdir::WalkDir::new(t.root.join("review"))
+            .into_iter()
+            .flatten()
+            .map(|e| e.into_path())
+            .find(|p| p.to_string_lossy().ends_with(".pdf.toml"))
+            .expect("a review template");
+        let text = std::fs::read_to_string(&template).unwrap();
+        assert!(text.contains("2013-02-11  next to the heading"), "{text}");
+        assert!(text.contains("2006-07-27  cited"), "{text}");
+        assert!(text.contains("ПРИКАЗ"), "{text}");
+        // The template still parses as a sidecar once a person fills in the kind.
+        let filled = text.replace("kind = \"\"            # REQUIRED", "kind = \"other\"");
+        archivist::store::document::DropSidecar::parse(&filled).unwrap();
+    }
 }

@@ -21,6 +21,10 @@ const BLOCK_LINE_MAX: usize = 64;
 const HEADING_WITHIN: usize = 20;
 /// Kind phrases are looked for in this much text (headings and subjects are at the top).
 const SCAN_CHARS: usize = 6000;
+/// Candidates of one sort kept for review (a long document may cite hundreds of dates).
+const MAX_CANDIDATES: usize = 30;
+/// Approximate (OCR-tolerant) phrase search looks this far into the text.
+const FUZZY_CHARS: usize = 2000;
 /// Context kept on each side of a candidate, in characters.
 const CONTEXT: usize = 40;
 
@@ -306,8 +310,7 @@ impl TextRules {
         let mut first_text: Option<(String, String)> = None;
         for rule in &self.rules {
             let all_ok = rule.all.iter().all(|w| {
-                heading.is_some_and(|h| letters(w) == h.title)
-                    || find_approx(&flat, w, allowed_errors(w.chars().count())).is_some()
+                heading.is_some_and(|h| letters(w) == h.title) || find_word(&flat, w).is_some()
             });
             if !all_ok {
                 continue;
@@ -418,6 +421,9 @@ impl TextRules {
                         }
                         _ => {}
                     }
+                }
+                if r.candidates.dates.len() >= MAX_CANDIDATES {
+                    continue;
                 }
                 r.candidates.dates.push(DateCandidate {
                     date: m.date,
@@ -577,6 +583,9 @@ impl TextRules {
             if r.candidates.groups.iter().any(|g| g.value == value) {
                 continue;
             }
+            if r.candidates.groups.len() >= MAX_CANDIDATES {
+                break;
+            }
             let context = short_around(&fixed, m.start(), m.end());
             if r.group.is_none() {
                 r.group = Some((value.clone(), format!("«{}»", one_line(&context))));
@@ -639,13 +648,26 @@ fn unhyphenate(s: &str) -> String {
     out
 }
 
-/// The first of `phrases` found in `hay` (both folded), OCR errors allowed; returns the
-/// words as found.
+/// The first of `phrases` found in `hay` (both folded), OCR errors allowed near the top
+/// (where headings and subjects are; approximate search costs more); returns the words as
+/// found.
 fn find_phrase(hay: &str, phrases: &[String]) -> Option<String> {
-    phrases.iter().find_map(|p| {
-        find_approx(hay, p, allowed_errors(p.chars().count()))
-            .map(|(s, e, _)| hay[s..e].to_string())
-    })
+    phrases
+        .iter()
+        .find_map(|p| find_word(hay, p).map(|(s, e)| hay[s..e].to_string()))
+}
+
+/// Where a folded word or phrase occurs in `hay`: exactly anywhere, or with OCR errors in
+/// the first [`FUZZY_CHARS`].
+fn find_word(hay: &str, w: &str) -> Option<(usize, usize)> {
+    if let Some(s) = hay.find(w) {
+        return Some((s, s + w.len()));
+    }
+    let top = hay
+        .char_indices()
+        .nth(FUZZY_CHARS)
+        .map_or(hay, |(i, _)| &hay[..i]);
+    find_approx(top, w, allowed_errors(w.chars().count())).map(|(s, e, _)| (s, e))
 }
 
 /// The last `n` words of a line.
