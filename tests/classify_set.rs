@@ -146,7 +146,10 @@ fn corpus() -> Option<std::path::PathBuf> {
         "the corpus is required on CI: {} is missing",
         dir.display()
     );
-    eprintln!("SKIPPED: no corpus at {} (set ARCHIVIST_CORPUS)", dir.display());
+    eprintln!(
+        "SKIPPED: no corpus at {} (set ARCHIVIST_CORPUS)",
+        dir.display()
+    );
     None
 }
 
