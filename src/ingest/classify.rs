@@ -699,6 +699,20 @@ mod tests {
                 .iter()
                 .any(|k| k.kind.is_none() && k.heading)
         );
+        // Under another document's heading, words in its body do not make it one of ours.
+        let c = run(
+            "ДОГОВОР № 5\nот 12.03.2024\nИсполнитель проводит тестирование и контрольная работа",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.kind, None);
+        assert!(
+            c.candidates
+                .kinds
+                .iter()
+                .any(|k| k.kind.as_deref() == Some("test"))
+        );
     }
 
     #[test]

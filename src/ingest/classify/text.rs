@@ -301,6 +301,17 @@ impl TextRules {
                     .join("\n"),
             ))
         });
+        // The heading line and the line under it: where a title-less rule's phrase must be
+        // to count as the heading («СПРАВКА об обучении № 55»).
+        let title_lines = heading.map(|h| {
+            fold(
+                &lines[h.line..(h.line + 2).min(lines.len())]
+                    .iter()
+                    .map(|l| l.text)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        });
         let heading_text = heading.map(|h| short(lines[h.line].text, 40));
         // Rules whose required word is the heading's title; other titles rule theirs out.
         let titled = |rule: &Rule| rule.all.iter().any(|w| self.titles.contains(&letters(w)));
@@ -315,7 +326,8 @@ impl TextRules {
             if !all_ok {
                 continue;
             }
-            let in_block = block.as_ref().and_then(|b| find_phrase(b, &rule.any));
+            let near = if titled(rule) { &block } else { &title_lines };
+            let in_block = near.as_ref().and_then(|b| find_phrase(b, &rule.any));
             let hit = in_block.clone().or_else(|| find_phrase(&flat, &rule.any));
             let Some(words) = hit else { continue };
             let in_heading = in_block.is_some() && (names_heading(rule) || !titled(rule));
@@ -349,13 +361,18 @@ impl TextRules {
                 .any(|rule| rule.all.iter().any(|w| letters(w) == h.title))
         });
         r.kind = first_block.or_else(|| {
-            // A heading's own rules first: an order whose subject shows only in the body.
-            first_text.filter(|(k, _)| {
-                !heading_has_rule
-                    || self
-                        .rules
-                        .iter()
-                        .any(|rule| rule.kind == *k && names_heading(rule))
+            // Words in the body decide only for a document without a heading, or for an
+            // order whose subject shows only in the body. Under another document's heading
+            // («ДОГОВОР», «ТЕХНИЧЕСКОЕ ЗАДАНИЕ») they do not.
+            first_text.filter(|(k, _)| match heading {
+                None => true,
+                Some(_) => {
+                    heading_has_rule
+                        && self
+                            .rules
+                            .iter()
+                            .any(|rule| rule.kind == *k && names_heading(rule))
+                }
             })
         });
         if r.kind.is_none()
