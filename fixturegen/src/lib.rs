@@ -2341,6 +2341,45 @@ mod tests {
     }
 
     #[test]
+    fn variations_change_only_how_headings_dates_and_numbers_are_written() {
+        let plain = all(&GenOptions {
+            text_only: true,
+            ..opts(24)
+        });
+        let varied = all(&GenOptions {
+            text_only: true,
+            variations: true,
+            ..opts(24)
+        });
+        for (p, v) in plain.iter().zip(&varied) {
+            assert_eq!(p.expected.kind, v.expected.kind);
+            assert_eq!(p.expected.date, v.expected.date);
+            assert_eq!(p.expected.learners, v.expected.learners);
+            assert!(p.expected.variant.is_none() && v.expected.variant.is_some());
+        }
+        let text = varied
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for needle in ["П Р И К А З", "В соответствии с", "г. Москва", "N "]
+        {
+            assert!(text.contains(needle), "no {needle:?} in the varied set");
+        }
+        assert!(
+            MONTHS_GENITIVE
+                .iter()
+                .any(|m| text.contains(&format!(" {m} ")))
+        );
+        // A varied number is the document's number as written.
+        for v in &varied {
+            if let Some(n) = &v.expected.number {
+                assert!(v.text.contains(&format!(" {n}")), "{n}: {}", v.text);
+            }
+        }
+    }
+
+    #[test]
     fn size_and_speed() {
         let o = opts(1);
         let t = std::time::Instant::now();
