@@ -113,7 +113,7 @@ impl Candidates {
         }
         t.push_str("\n# What the text suggests (copy what is right into the fields above):\n");
         for k in &self.kinds {
-            let kind = k.kind.as_deref().unwrap_or("(no rule matched its subject)");
+            let kind = k.kind.as_deref().unwrap_or("?");
             let place = if k.heading { "heading" } else { "text" };
             t.push_str(&format!(
                 "#   kind   {kind:<20} {place}: {}\n",
@@ -380,7 +380,7 @@ impl TextRules {
         {
             r.candidates.kinds.push(KindCandidate {
                 kind: None,
-                words: format!("«{t}» (heading «{}»)", h.title),
+                words: format!("«{t}» (a «{}» whose subject matches no rule)", h.title),
                 heading: true,
             });
         }
