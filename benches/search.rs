@@ -88,6 +88,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
                 warnings: vec![],
             },
             provenance: BTreeMap::new(),
+            provenance_detail: BTreeMap::new(),
             events: BTreeMap::new(),
             status: archivist::store::document::Status::Active,
             status_note: None,
