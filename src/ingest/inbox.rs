@@ -175,9 +175,19 @@ pub fn watch(
     let inbox = ing.archive.inbox.clone();
     let filter = Filter::new(&ing.archive.config.watch.ignore)?;
     let (tx, rx) = crossbeam_channel::unbounded();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        let _ = tx.send(res);
-    })
+    let mut watcher = notify::RecommendedWatcher::new(
+        move |res: notify::Result<notify::Event>| {
+            // Only events that can mean a new or changed file are passed on: inotify also
+            // reports our own reads (IN_OPEN of every folder we list), and reacting to
+            // those made the watcher rescan itself into a livelock.
+            if res.as_ref().is_ok_and(|ev| !can_mean_new_file(&ev.kind)) {
+                return;
+            }
+            let _ = tx.send(res);
+        },
+        // A link in the inbox is refused, never followed (not even to watch it).
+        notify::Config::default().with_follow_symlinks(false),
+    )
     .context("cannot start the file watcher")?;
     watcher
         .watch(&inbox, RecursiveMode::Recursive)
@@ -266,11 +276,17 @@ pub fn watch(
         // Events only tell us where to look; completeness is decided by polling.
         match rx.recv_timeout(opts.poll) {
             Ok(first) => {
-                for res in std::iter::once(first).chain(rx.try_iter()) {
+                // What is queued now, not what keeps arriving: the loop must come back to
+                // check `stop` and the pending files.
+                let queued = rx.len();
+                for res in std::iter::once(first).chain(rx.try_iter().take(queued)) {
                     match res {
                         Ok(ev) => {
+                            let folder_event = is_folder_arrival(&ev.kind);
                             for p in ev.paths {
-                                if p.is_dir() {
+                                if folder_event
+                                    && fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir())
+                                {
                                     // A folder moved in whole brings files with no events of their own.
                                     for f in scan_dir(&p, &filter) {
                                         note(&f, &mut pending);
@@ -372,6 +388,33 @@ pub fn watch(
     drop(watcher);
     ing.flush_index();
     Ok(summary)
+}
+
+/// Events that can mean a file appeared or changed: created, written and closed, moved
+/// in, modified or removed. Opens, reads and closes without writing (our own listing of
+/// folders among them) never do.
+fn can_mean_new_file(kind: &notify::EventKind) -> bool {
+    use notify::EventKind as K;
+    use notify::event::{AccessKind, AccessMode};
+    match kind {
+        K::Create(_) | K::Modify(_) | K::Remove(_) => true,
+        K::Access(AccessKind::Close(AccessMode::Write)) => true,
+        K::Access(_) | K::Any | K::Other => false,
+    }
+}
+
+/// A folder that appeared (created or moved in whole): it may bring files with no events
+/// of their own, so it is listed once.
+fn is_folder_arrival(kind: &notify::EventKind) -> bool {
+    use notify::EventKind as K;
+    use notify::event::{ModifyKind, RenameMode};
+    matches!(
+        kind,
+        K::Create(_)
+            | K::Modify(ModifyKind::Name(
+                RenameMode::To | RenameMode::Both | RenameMode::Any
+            ))
+    )
 }
 
 #[cfg(test)]
