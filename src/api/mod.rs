@@ -6,11 +6,14 @@
 //! State changes take the [`Actor`] who asks for them, so the audit log names the person
 //! (the operating-system user on the command line, the signed-in user on the web).
 
+mod ingest;
+
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::store::archive::Archive;
 pub use crate::store::audit::Actor;
+pub use ingest::{IngestProgress, IngestReport, OcrDocument, OcrReport, OcrTarget};
 
 /// An open archive: the handle every use case is called on.
 pub struct Archivist {

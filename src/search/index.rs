@@ -32,6 +32,8 @@ use crate::store::document::{DocumentMeta, Status};
 
 pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
+    /// Removes a document (an entry with no document, found by a consistency check).
+    fn remove(&mut self, id: &str) -> anyhow::Result<()>;
     /// Makes the documents added so far visible to searches.
     fn commit(&mut self) -> anyhow::Result<()>;
     /// Like `commit`, but may wait until a commit is due (batched commits); `commit`
@@ -43,7 +45,7 @@ pub trait IndexSink: Send {
 
 const ANALYZER: &str = "ru_en";
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "5";
+const SCHEMA_VERSION: &str = "6";
 
 /// Lower-cased tokens in: ё folded to е, then stemmed as Russian when the word has
 /// Cyrillic letters, as English otherwise.
@@ -146,6 +148,9 @@ pub struct Fields {
     /// Latest event date recorded on the document (yyyymmdd; 0 = none), for periods
     /// counted "N years after EVENT".
     pub event_key: Field,
+    /// OCR state (pending, done, failed, unavailable; none without OCR), so the watcher
+    /// finds pending work with one term query instead of reading every sidecar.
+    pub ocr: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -196,6 +201,7 @@ fn schema() -> (Schema, Fields) {
                 .set_stored()
                 .set_fast(),
         ),
+        ocr: b.add_text_field("ocr", STRING),
     };
     (b.build(), f)
 }
@@ -354,6 +360,10 @@ impl SearchIndex {
             .map(|e| e.format("%Y%m%d").to_string().parse().unwrap_or(0))
             .unwrap_or(0);
         d.add_i64(f.event_key, event);
+        d.add_text(
+            f.ocr,
+            meta.ocr.as_ref().map_or("none", |o| o.state.as_str()),
+        );
         d
     }
 
@@ -411,6 +421,11 @@ impl Sink {
 }
 
 impl IndexSink for Sink {
+    fn remove(&mut self, id: &str) -> Result<()> {
+        self.delete(id);
+        Ok(())
+    }
+
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> Result<()> {
         // Re-adding a document replaces it (metadata edits, tombstones).
         self.delete(&meta.id);
@@ -1101,7 +1116,22 @@ pub fn sink_for(a: &crate::store::archive::Archive) -> Result<Sink> {
         );
         rebuild(a, &|_, _| {})?;
     }
-    Sink::open(&a.index)
+    Sink::open(&a.index).or_else(|e| {
+        // Damaged (not merely missing or outdated): kept aside for inspection, rebuilt.
+        let aside = a.index.with_extension(format!(
+            "damaged-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S")
+        ));
+        tracing::warn!(
+            "the search index at {} cannot be opened ({e:#}); moved to {} and rebuilt from the boxes",
+            a.index.display(),
+            aside.display()
+        );
+        std::fs::rename(&a.index, &aside)
+            .with_context(|| format!("cannot move the damaged index {} aside", a.index.display()))?;
+        rebuild(a, &|_, _| {})?;
+        Sink::open(&a.index)
+    })
 }
 
 #[cfg(test)]

@@ -2,4 +2,5 @@
 //! rebuildable from the boxes.
 
 pub mod cases;
+pub mod consistency;
 pub mod index;
