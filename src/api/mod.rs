@@ -6,9 +6,11 @@
 //! State changes take the [`Actor`] who asks for them, so the audit log names the person
 //! (the operating-system user on the command line, the signed-in user on the web).
 
+mod ingest;
 mod retention;
 mod search;
 
+pub use ingest::{IngestProgress, IngestReport, OcrDocument, OcrReport, OcrTarget};
 pub use search::{CheckReport, Reindexed};
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,8 @@ use crate::store::document::DocumentMeta;
 
 pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
+    /// Removes a document (an entry with no document, found by a consistency check).
+    fn remove(&mut self, id: &str) -> anyhow::Result<()>;
     /// Makes the documents added so far visible to searches.
     fn commit(&mut self) -> anyhow::Result<()>;
     /// Like `commit`, but may wait until a commit is due (batched commits); `commit`
@@ -186,6 +188,10 @@ impl SearchIndex {
             .map(|e| e.format("%Y%m%d").to_string().parse().unwrap_or(0))
             .unwrap_or(0);
         d.add_i64(f.event_key, event);
+        d.add_text(
+            f.ocr,
+            meta.ocr.as_ref().map_or("none", |o| o.state.as_str()),
+        );
         d
     }
 

@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod cases;
+pub mod consistency;
 pub mod dossier;
 pub mod index;
 pub mod person;

@@ -8,7 +8,7 @@ use tantivy::schema::{
 use super::analyzer::ANALYZER;
 
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: &str = "5";
+pub(crate) const SCHEMA_VERSION: &str = "6";
 
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -34,6 +34,9 @@ pub struct Fields {
     /// Latest event date recorded on the document (yyyymmdd; 0 = none), for periods
     /// counted "N years after EVENT".
     pub event_key: Field,
+    /// OCR state (pending, done, failed, unavailable; none without OCR), so the watcher
+    /// finds pending work with one term query instead of reading every sidecar.
+    pub ocr: Field,
 }
 
 pub(crate) fn schema() -> (Schema, Fields) {
@@ -84,6 +87,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
                 .set_stored()
                 .set_fast(),
         ),
+        ocr: b.add_text_field("ocr", STRING),
     };
     (b.build(), f)
 }
