@@ -66,6 +66,7 @@ fn meta(a: &Archive, i: usize, year: i32, group: &str) -> DocumentMeta {
             warnings: vec![],
         },
         provenance: Default::default(),
+        provenance_detail: Default::default(),
         events: Default::default(),
         status: archivist::store::document::Status::Active,
         status_note: None,
@@ -177,7 +178,7 @@ fn main() {
 
     // In-process, step by step.
     let t = Instant::now();
-    let sink = archivist::search::index::sink_for(&a).unwrap();
+    let sink = archivist::search::sink_for(&a).unwrap();
     let open_index = t.elapsed();
     let t = Instant::now();
     let ing =

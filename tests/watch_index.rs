@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use archivist::search::index::{IndexSink, Sink};
+use archivist::search::{IndexSink, Sink};
 use archivist::store::document::DocumentMeta;
 use common::*;
 

@@ -207,7 +207,7 @@ fn open_ingestor<'a>(
     a: &'a crate::store::archive::Archive,
     actor: &Actor,
 ) -> anyhow::Result<Ingestor<'a>> {
-    Ingestor::open(a, Box::new(crate::search::index::sink_for(a)?), actor)
+    Ingestor::open(a, Box::new(crate::search::sink_for(a)?), actor)
 }
 
 /// Files already in the archive (other than its inbox) are never inputs: moving them

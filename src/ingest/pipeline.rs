@@ -157,7 +157,7 @@ impl<'a> Ingestor<'a> {
             limits: archive.config.limits_pdf(),
             index: Indexer::new(
                 index,
-                Box::new(move || Ok(Box::new(crate::search::index::sink_for(archive)?) as _)),
+                Box::new(move || Ok(Box::new(crate::search::sink_for(archive)?) as _)),
             ),
             pending_path: archive.journal.join("pending.jsonl"),
             pending: None,

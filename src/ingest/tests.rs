@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::ingest::input::input_for;
 use crate::ingest::pipeline::Ingestor;
 use crate::ingest::prepare::Prepared;
-use crate::search::index::Sink;
+use crate::search::Sink;
 use crate::store::archive::Archive;
 use crate::store::audit::Actor;
 use crate::store::receipts::{Outcome, Receipt};

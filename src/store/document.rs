@@ -310,6 +310,7 @@ pub struct Filing<'a> {
     pub learners: Vec<String>,
     pub events: BTreeMap<String, NaiveDate>,
     pub provenance: BTreeMap<String, String>,
+    pub provenance_detail: BTreeMap<String, String>,
     /// Box folder relative to the root, and the scan relative to the box.
     pub box_path: String,
     pub file: String,
@@ -347,6 +348,7 @@ impl DocumentMeta {
             case: CaseRef::of(f.kind, f.source_of_acquisition),
             pdf: PdfFacts::of(f.info),
             provenance: f.provenance,
+            provenance_detail: f.provenance_detail,
             events: f.events,
             status: Status::Active,
             status_note: None,
