@@ -85,12 +85,22 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// A learner's dossier: every document naming the person, by kind and date, with its box.
+    /// A learner's dossier: every document naming the person, by kind and date, with its
+    /// box, and the results table (programme, group, dates, result, certificate).
     Learner {
+        /// A name in any form («Иванову И. П.»), or a person token from a dossier.
         name: String,
         /// Output format: text (default) or md.
         #[arg(long, default_value = "text")]
         format: String,
+        /// Write the learner's record card (A4 PDF) to FILE instead.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+    },
+    /// Was a certificate or diploma with this number issued: to whom, when, where recorded.
+    Certificate {
+        /// «772419 № 012345», «772419012345» or «012345».
+        number: String,
     },
     /// Rebuild the search index from the boxes alone.
     Reindex,
@@ -229,7 +239,12 @@ fn main() -> ExitCode {
             };
             commands::search(&ctx, &query, &f)
         }
-        Command::Learner { name, format } => commands::learner(&ctx, &name, format == "md"),
+        Command::Learner { name, format, pdf } => {
+            // The previous handler stays until the CLI port retires commands.rs.
+            let _ = commands::learner;
+            cli::learner::learner(&ctx, &name, &format, pdf.as_deref())
+        }
+        Command::Certificate { number } => cli::learner::certificate(&ctx, &number),
         Command::Reindex => commands::reindex(&ctx),
         Command::Check => commands::check(&ctx),
         Command::Retention { as_of } => commands::retention(&ctx, as_of),

@@ -34,6 +34,37 @@ pub struct Expected {
     pub learners: Vec<String>,
     pub pages: u32,
     pub image_only: bool,
+    /// The programme's hours, as orders and books state them.
+    #[serde(default)]
+    pub hours: u32,
+    /// What the document states about each learner's results: the attestation result
+    /// (protocols), completion (completion orders: one entry per learner, no result), the
+    /// certificate or diploma issued (books of issue). Empty for other kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<ExpectedResult>,
+}
+
+/// One learner's result as a generated document states it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExpectedResult {
+    /// Nominative full name.
+    pub learner: String,
+    /// «зачтено», «не зачтено», «отлично» … «неудовлетворительно», «85 баллов».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<ExpectedCertificate>,
+}
+
+/// A certificate or diploma entry of a generated book of issue.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExpectedCertificate {
+    /// «удостоверение о повышении квалификации» / «диплом о профессиональной переподготовке».
+    pub title: String,
+    pub series: String,
+    pub number: String,
+    pub registration: String,
+    pub date: NaiveDate,
 }
 
 pub struct GeneratedScan {
@@ -756,6 +787,32 @@ struct DocText {
     date: NaiveDate,
     number: Option<String>,
     learners: Vec<String>,
+    results: Vec<ExpectedResult>,
+}
+
+/// Retraining (ПП) groups are graded: in words for even group numbers, in points for odd
+/// ones. Chosen by a hash of the group and the learner, not by the document's random
+/// stream, so every other document stays as it was.
+fn pp_result(g: &Group, who: &Learner, passed: bool) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{}{}", g.code, who.full(Case::Nom)).bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    let in_words = g.code.ends_with(['0', '2', '4', '6', '8']);
+    match (in_words, passed) {
+        (true, true) => ["отлично", "хорошо", "удовлетворительно"][(h % 3) as usize].to_string(),
+        (true, false) => "неудовлетворительно".to_string(),
+        (false, true) => format!("{} баллов", 60 + h % 41),
+        (false, false) => format!("{} баллов", 20 + h % 35),
+    }
+}
+
+fn result_entry(who: &Learner, result: Option<String>) -> ExpectedResult {
+    ExpectedResult {
+        learner: who.full(Case::Nom),
+        result,
+        certificate: None,
+    }
 }
 
 fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> DocText {
@@ -821,6 +878,7 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 date: g.order_in_date,
                 number: Some(g.order_in_no.clone()),
                 learners: everyone,
+                results: g.learners.iter().map(|x| result_entry(x, None)).collect(),
             }
         }
         DocPlan::OrderOut => {
@@ -876,6 +934,7 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 date,
                 number: Some(g.order_out_no.clone()),
                 learners: passed_names,
+                results: passed.iter().map(|x| result_entry(x, None)).collect(),
             }
         }
         DocPlan::Protocol => {
@@ -916,12 +975,14 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 ],
                 BODY,
             );
+            let mut results = Vec::with_capacity(g.learners.len());
             for (i, (x, p)) in g.learners.iter().zip(&g.passed).enumerate() {
-                let res = if *p {
-                    "зачтено"
-                } else {
-                    "не зачтено"
+                let res = match (g.pp, *p) {
+                    (true, _) => pp_result(g, x, *p),
+                    (false, true) => "зачтено".to_string(),
+                    (false, false) => "не зачтено".to_string(),
                 };
+                results.push(result_entry(x, Some(res.clone())));
                 l.cols(
                     &[
                         (0.0, format!("{}.", i + 1)),
@@ -942,6 +1003,7 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 date: g.protocol_date,
                 number: Some(g.protocol_no.clone()),
                 learners: everyone,
+                results,
             }
         }
         DocPlan::Book => {
@@ -962,8 +1024,19 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 ("удостоверение о повышении квалификации", 7724)
             };
             let (reg0, blank0) = (rng.u32(100..900), rng.u32(1000..90000));
+            let mut results = Vec::with_capacity(passed.len());
             for (k, x) in (0u32..).zip(&passed) {
                 let (reg, blank) = (reg0 + k, blank0 + k);
+                results.push(ExpectedResult {
+                    certificate: Some(ExpectedCertificate {
+                        title: doc.to_string(),
+                        series: format!("{series}{:02}", g.issue_date.year() % 100),
+                        number: format!("{blank:06}"),
+                        registration: format!("{reg:04}"),
+                        date: g.issue_date,
+                    }),
+                    ..result_entry(x, None)
+                });
                 l.cols(
                     &[
                         (0.0, format!("Рег. № {reg:04}")),
@@ -991,6 +1064,7 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 date: g.issue_date,
                 number: None,
                 learners: passed_names,
+                results,
             }
         }
         DocPlan::Journal => {
@@ -1075,6 +1149,7 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 date: g.start,
                 number: None,
                 learners: everyone,
+                results: Vec::new(),
             }
         }
         DocPlan::Test(who, date) => {
@@ -1129,6 +1204,7 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 date,
                 number: None,
                 learners: vec![x.full(Case::Nom)],
+                results: Vec::new(),
             }
         }
         DocPlan::Other(who, date, no) => {
@@ -1163,6 +1239,7 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 date,
                 number: Some(no.to_string()),
                 learners: vec![x.full(Case::Nom)],
+                results: Vec::new(),
             }
         }
     }
@@ -1675,6 +1752,8 @@ impl Generator {
                     learners: text.learners,
                     pages: text.pages.len() as u32,
                     image_only: false,
+                    hours: group.hours,
+                    results: text.results,
                 },
                 bytes: Vec::new(),
                 text: plain,
@@ -1745,6 +1824,8 @@ impl Generator {
                 learners: text.learners,
                 pages: n_pages as u32,
                 image_only,
+                hours: group.hours,
+                results: text.results,
             },
             bytes,
             text: plain,

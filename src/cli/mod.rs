@@ -1,6 +1,7 @@
 //! The command line front end: parses, calls the library, renders.
 
 pub mod commands;
+pub mod learner;
 
 /// Exit codes shared by all commands, so scripts can tell outcomes apart.
 pub mod exit {

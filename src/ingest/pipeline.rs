@@ -367,6 +367,9 @@ impl<'a> Ingestor<'a> {
                 }
             }
         }
+        meta.results =
+            crate::ru::results::extract(&meta.kind, &text, &a.config.classify.staff_markers)
+                .or(meta.results.take());
         meta.ocr = Some(info);
         let has_text = !text.trim().is_empty();
         meta.text_file = has_text.then(|| txt_rel.clone());
@@ -794,6 +797,7 @@ impl<'a> Ingestor<'a> {
             status_note: None,
             original: r.converted.as_ref().map(|(_, o)| o.clone()),
             ocr: needs_ocr(&r.info),
+            results: crate::ru::results::extract(&kind, &r.text, &a.config.classify.staff_markers),
         };
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
         // Reserved now, so a copy of the same scan later in this batch is a duplicate.

@@ -1,8 +1,11 @@
-//! Russian-language helpers: learner names in their declined forms and initials.
+//! Russian-language helpers: learner names in their declined forms and initials, and the
+//! results records state for them.
 
 pub mod dates;
+pub mod namematch;
 pub mod names;
 pub mod person;
+pub mod results;
 
 /// Lower-case, ё→е: the form in which text rules and names are compared.
 pub fn fold(s: &str) -> String {

@@ -90,7 +90,7 @@ impl SearchIndex {
     pub fn search(&self, q: &str, f: &Filters) -> Result<Vec<Hit>> {
         let limit = if f.limit == 0 { 20 } else { f.limit };
         if let Some(key) = looks_like_name(q) {
-            let hits = self.run(self.person_query(&key), f, limit, Some(&key), None)?;
+            let hits = self.run(self.person_query(&key)?, f, limit, Some(&key), None)?;
             if !hits.is_empty() {
                 return Ok(hits);
             }

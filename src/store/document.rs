@@ -61,6 +61,10 @@ pub struct DocumentMeta {
     /// Why the status is what it is, e.g. «уничтожен по акту № 3 от 15.01.2027».
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_note: Option<String>,
+    /// Learners' results the text states (protocols, orders, books of issue), read at
+    /// ingest or after OCR. Absent in sidecars written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<crate::ru::results::DocResults>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
