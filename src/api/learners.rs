@@ -53,7 +53,12 @@ impl Archivist {
         let (key, token) = person_of(name)?;
         let mut people = dossier_for(&ix, key)?;
         if let Some(t) = token {
-            people.retain(|p| p.token == t);
+            // A gender mark (`_ж`) is only written when two people share the initials.
+            people.retain(|p| {
+                p.token == t
+                    || t.strip_prefix(p.token.as_str())
+                        .is_some_and(|mark| mark == "_ж" || mark == "_м")
+            });
         }
         Ok(Dossier {
             query: name.to_string(),

@@ -181,8 +181,8 @@ pub fn given_stem(word: &str) -> &str {
 }
 
 /// Edits between two given names (or patronymics) as written, or None when they name
-/// different people. Unknown on either side agrees; an initial agrees with a name of the
-/// same first letter; two written-out names agree on their stems within OCR's edits.
+/// different people. Unknown on either side agrees; otherwise the initials must be the
+/// same, and two written-out names must agree on their stems within OCR's edits.
 fn given_edits(
     q_full: Option<&str>,
     q_init: Option<char>,
@@ -192,13 +192,17 @@ fn given_edits(
     let (Some(qi), Some(mi)) = (q_init, m_init) else {
         return Some(0);
     };
+    // Other initials are another person, however close the rest is (Елена / Алёна).
+    if qi != mi {
+        return None;
+    }
     match (q_full, m_full) {
         (Some(q), Some(m)) => {
             let (q, m) = (given_stem(q), given_stem(m));
             let tol = given_tolerance(q.chars().count().max(m.chars().count()));
             levenshtein(q, m, tol)
         }
-        _ => (qi == mi).then_some(0),
+        _ => Some(0),
     }
 }
 
@@ -211,8 +215,12 @@ pub struct NameQuery {
 }
 
 impl NameQuery {
-    pub fn new(key: PersonKey) -> NameQuery {
+    pub fn new(mut key: PersonKey) -> NameQuery {
         let forms = paradigm(&key.surname);
+        // A surname alone asks for the family: «Иванов» finds Иванова too.
+        if key.first.is_none() {
+            key.gender = None;
+        }
         NameQuery { key, forms }
     }
 
@@ -377,6 +385,17 @@ mod tests {
         ] {
             assert_eq!(m(s), None, "{s}");
         }
+        let elena = q("Киселёва Елена Викторовна");
+        assert!(
+            elena
+                .matches(&parse_name("Киселеву Алену Викторовну").unwrap())
+                .is_none()
+        );
+        assert!(
+            elena
+                .matches(&parse_name("Киселеву Елеиу Викторовну").unwrap())
+                .is_some()
+        );
         let ivan = q("Иванов Иван Петрович");
         assert!(
             ivan.matches(&parse_name("Иванову Игорю Петровичу").unwrap())

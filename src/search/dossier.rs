@@ -442,7 +442,26 @@ pub fn dossier(ix: &SearchIndex, query: &str) -> Result<Vec<PersonRecord>> {
 pub fn dossier_for(ix: &SearchIndex, key: PersonKey) -> Result<Vec<PersonRecord>> {
     let searcher = ix.searcher();
     let q = NameQuery::new(key.clone());
-    let terms = ix.matching_terms(&searcher, &q)?;
+    // Everyone with the surname and initials, whatever their full names and gender: a
+    // namesake's names tell which of two people an ambiguous mention is (see
+    // `settle_gender_splits`). The query's own matches are picked out of them.
+    let broad = NameQuery::new(PersonKey {
+        first_name: None,
+        patronymic_name: None,
+        gender: None,
+        ..key.clone()
+    });
+    let mut terms = ix.matching_terms(&searcher, &broad)?;
+    let asked: Vec<bool> = terms
+        .iter_mut()
+        .map(|t| match q.matches(&t.key) {
+            Some(quality) => {
+                t.quality = quality;
+                true
+            }
+            None => false,
+        })
+        .collect();
     let groups = people(&terms);
     let mut docs_of_term: Vec<Vec<DocAddress>> = Vec::with_capacity(terms.len());
     for t in &terms {
@@ -466,6 +485,16 @@ pub fn dossier_for(ix: &SearchIndex, key: PersonKey) -> Result<Vec<PersonRecord>
         })
         .collect();
     let results = columns.results(&with_results)?;
+    let mut via: Vec<BTreeMap<DocAddress, Via>> = groups
+        .iter()
+        .map(|g| documents_of(g, &terms, &asked, &docs_of_term))
+        .collect();
+    settle_gender_splits(&groups, &mut via, &cards);
+    // Only what the query asks for: documents naming the person its way, people of its
+    // gender.
+    for docs in &mut via {
+        docs.retain(|_, v| v.asked);
+    }
     // Two people with the same initials differ by gender only: mark their tokens.
     let mut initials_seen: HashMap<(Option<char>, Option<char>), usize> = HashMap::new();
     for g in &groups {
@@ -473,11 +502,13 @@ pub fn dossier_for(ix: &SearchIndex, key: PersonKey) -> Result<Vec<PersonRecord>
     }
     let mut records: Vec<PersonRecord> = groups
         .iter()
-        .map(|g| {
+        .zip(&via)
+        .map(|(g, docs)| {
             let shared = initials_seen.get(&(g.first, g.patronymic)).copied() > Some(1);
-            record(ix, &key, g, shared, &terms, &docs_of_term, &cards, &results)
+            record(&key, g, shared, docs, &terms, &cards, &results)
         })
         .filter(|r| !r.documents.is_empty())
+        .filter(|r| gender_fits(r.gender, q.key.gender))
         .collect();
     records.sort_by(|a, b| {
         b.documents
@@ -488,14 +519,93 @@ pub fn dossier_for(ix: &SearchIndex, key: PersonKey) -> Result<Vec<PersonRecord>
     Ok(records)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a document names a person: the closest written name, and whether some name in it
+/// shows the gender.
+#[derive(Clone, Copy)]
+struct Via {
+    quality: Match,
+    term: usize,
+    gender_shown: bool,
+    /// Some name in it is one the query asks for.
+    asked: bool,
+}
+
+/// Each document of a person once, with the closest way it names them.
+fn documents_of(
+    g: &Person,
+    terms: &[MatchedTerm],
+    asked: &[bool],
+    docs_of_term: &[Vec<DocAddress>],
+) -> BTreeMap<DocAddress, Via> {
+    let mut docs: BTreeMap<DocAddress, Via> = BTreeMap::new();
+    for &i in &g.terms {
+        let t = &terms[i];
+        for a in &docs_of_term[i] {
+            let shown = t.key.gender.is_some();
+            let e = docs.entry(*a).or_insert(Via {
+                quality: t.quality,
+                term: i,
+                gender_shown: shown,
+                asked: asked[i],
+            });
+            // The closest of the names the query asks for.
+            if asked[i] && (!e.asked || t.quality < e.quality) {
+                e.quality = t.quality;
+                e.term = i;
+            }
+            e.gender_shown |= shown;
+            e.asked |= asked[i];
+        }
+    }
+    docs
+}
+
+/// A man and a woman with the same surname and initials (Сидоров Антон Сергеевич,
+/// Сидорова Анна Сергеевна): «Сидорова А. С.» may be either. Such a document goes to the
+/// one whose gender the documents of its group show, when only one of them is shown there
+/// (a protocol of her group lists her, not his genitive).
+fn settle_gender_splits(
+    groups: &[Person],
+    via: &mut [BTreeMap<DocAddress, Via>],
+    cards: &HashMap<DocAddress, Card>,
+) {
+    let shown_groups = |docs: &BTreeMap<DocAddress, Via>| -> HashSet<String> {
+        docs.iter()
+            .filter(|(_, v)| v.gender_shown)
+            .filter_map(|(a, _)| cards.get(a)?.group.clone())
+            .collect()
+    };
+    for i in 0..groups.len() {
+        for j in 0..groups.len() {
+            let (a, b) = (&groups[i], &groups[j]);
+            let pair = i != j
+                && a.first == b.first
+                && a.patronymic == b.patronymic
+                && a.gender.is_some()
+                && b.gender.is_some()
+                && a.gender != b.gender;
+            if !pair {
+                continue;
+            }
+            let mine = shown_groups(&via[i]);
+            let theirs = shown_groups(&via[j]);
+            via[i].retain(|addr, v| {
+                if v.gender_shown {
+                    return true;
+                }
+                let group = cards.get(addr).and_then(|c| c.group.clone());
+                !group.is_some_and(|g| theirs.contains(&g) && !mine.contains(&g))
+            });
+        }
+    }
+}
+
 fn record(
-    _ix: &SearchIndex,
     key: &PersonKey,
     g: &Person,
     shared_initials: bool,
+    docs: &BTreeMap<DocAddress, Via>,
     terms: &[MatchedTerm],
-    docs_of_term: &[Vec<DocAddress>],
     cards: &HashMap<DocAddress, Card>,
     results: &HashMap<DocAddress, Vec<ResultValue>>,
 ) -> PersonRecord {
@@ -512,35 +622,27 @@ fn record(
             None => {}
         }
     }
-    // Each document once, with the closest way it names the person.
-    let mut docs: BTreeMap<DocAddress, (Match, &MatchedTerm)> = BTreeMap::new();
+    // The forms the name is written in, in the documents kept.
     let mut forms: Vec<String> = Vec::new();
+    let used: HashSet<usize> = docs.values().map(|v| v.term).collect();
     for &i in &g.terms {
-        let t = &terms[i];
-        if docs_of_term[i].is_empty() {
-            continue;
-        }
-        let form = written_form(&t.term);
-        if !forms.contains(&form) {
+        let form = written_form(&terms[i].term);
+        if used.contains(&i) && !forms.contains(&form) {
             forms.push(form);
-        }
-        for a in &docs_of_term[i] {
-            let e = docs.entry(*a).or_insert((t.quality, t));
-            if t.quality < e.0 {
-                *e = (t.quality, t);
-            }
         }
     }
     let my_terms: HashSet<&str> = g.terms.iter().map(|&i| terms[i].term.as_str()).collect();
     let mut documents: Vec<(Hit, &Card, DocAddress)> = docs
         .iter()
-        .filter_map(|(a, (quality, t))| {
+        .filter_map(|(a, v)| {
             let card = cards.get(a)?;
-            let matched = match quality {
+            let matched = match v.quality {
                 Match::Exact => "name".to_string(),
-                Match::Approximate => format!("name (approximate: {})", written_form(&t.term)),
+                Match::Approximate => {
+                    format!("name (approximate: {})", written_form(&terms[v.term].term))
+                }
             };
-            Some((card.hit(matched, *quality), card, *a))
+            Some((card.hit(matched, v.quality), card, *a))
         })
         .collect();
     documents.sort_by(|(a, _, _), (b, _, _)| {
