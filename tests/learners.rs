@@ -422,6 +422,7 @@ fn meta_for(
             warnings: vec![],
         },
         provenance: Default::default(),
+        provenance_detail: Default::default(),
         events: Default::default(),
         original: None,
         ocr: None,

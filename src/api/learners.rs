@@ -11,7 +11,6 @@ use crate::error::{Invalid, NotFound, Result};
 use crate::records::recordcard::{self, CardPrint};
 use crate::ru::person::{self, Gender, PersonKey};
 use crate::search::dossier::dossier_for;
-use crate::search::index::SearchIndex;
 use crate::search::{CertificateAnswer, PersonRecord};
 
 /// Everyone a name can mean, each with their documents and results.
@@ -26,10 +25,6 @@ pub struct Dossier {
 }
 
 impl Archivist {
-    fn index(&self) -> Result<SearchIndex> {
-        Ok(SearchIndex::open(&self.archive().index)?)
-    }
-
     fn kind_names(&self, people: &[PersonRecord]) -> BTreeMap<String, String> {
         let nom = &self.archive().nomenclature;
         people

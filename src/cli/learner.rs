@@ -5,126 +5,88 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use archivist::api::{Archivist, Dossier};
-use archivist::error::{Error, ErrorKind};
+use archivist::api::Dossier;
+use archivist::error::Result;
 use archivist::records::recordcard::row_cells;
 use archivist::search::{CertificateAnswer, LIFE_CYCLE, PersonRecord, ResultRow};
 use archivist::store::document::Status;
 
-use super::commands::Ctx;
-use super::exit;
-
-fn code_of(e: &Error) -> i32 {
-    match e.kind() {
-        ErrorKind::NotFound => exit::NOT_FOUND,
-        ErrorKind::Invalid => exit::USAGE,
-        ErrorKind::Locked => exit::LOCKED,
-        ErrorKind::Refused => exit::FINDINGS,
-        ErrorKind::Failure => exit::FAILURE,
-    }
-}
-
-fn fail(ctx: &Ctx, e: &Error) -> i32 {
-    let code = code_of(e);
-    if ctx.json {
-        println!(
-            "{}",
-            serde_json::json!({"error": e.to_string(), "exit_code": code})
-        );
-    } else {
-        eprintln!("error: {e}");
-    }
-    code
-}
-
-fn print_json<T: serde::Serialize>(v: &T) -> i32 {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => {
-            println!("{s}");
-            exit::OK
-        }
-        Err(e) => {
-            eprintln!("error: cannot write the result as JSON: {e}");
-            exit::FAILURE
-        }
-    }
-}
-
-fn print_with(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> i32 {
-    let mut out = io::stdout().lock();
-    match f(&mut out) {
-        Ok(()) => exit::OK,
-        // A closed pipe (`… | head`) is not a failure.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
-        Err(e) => {
-            eprintln!("error: cannot write the dossier: {e}");
-            exit::FAILURE
-        }
-    }
-}
+use super::render::{Render, emit, visible, write_stdout};
+use super::{Ctx, exit};
 
 /// `archivist learner NAME [--format md] [--pdf FILE]`.
-pub fn learner(ctx: &Ctx, name: &str, format: &str, pdf: Option<&Path>) -> i32 {
-    let a = match Archivist::open(&ctx.root, ctx.config.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return fail(ctx, &e),
-    };
+pub fn learner(ctx: &Ctx, name: &str, format: &str, pdf: Option<&Path>) -> Result<i32> {
+    let a = ctx.open()?;
     if let Some(path) = pdf {
         let today = chrono::Local::now().date_naive();
-        let bytes = match a.record_card_pdf(name, today) {
-            Ok(b) => b,
-            Err(e) => return fail(ctx, &e),
-        };
-        if let Err(e) = std::fs::write(path, &bytes) {
-            let e: Error = anyhow::anyhow!(
+        let bytes = a.record_card_pdf(name, today)?;
+        std::fs::write(path, &bytes).map_err(|e| {
+            anyhow::anyhow!(
                 "cannot write the record card to {}: {e}; check the folder exists and is writable",
                 path.display()
             )
-            .into();
-            return fail(ctx, &e);
-        }
-        if ctx.json {
-            return print_json(&serde_json::json!({"query": name, "pdf": path}));
-        }
-        println!("record card of {name:?} written to {}", path.display());
-        return exit::OK;
+        })?;
+        return Ok(emit(
+            ctx,
+            &CardWritten {
+                query: name.to_string(),
+                pdf: path.to_path_buf(),
+            },
+        ));
     }
-    let d = match a.dossier(name) {
-        Ok(d) => d,
-        Err(e) => return fail(ctx, &e),
-    };
-    let code = if ctx.json {
-        print_json(&d)
-    } else if format == "md" {
-        print_with(|w| dossier_markdown(&d, w))
-    } else {
-        print_with(|w| dossier_text(&d, w))
-    };
-    if d.people.is_empty() && code == exit::OK {
-        exit::NOT_FOUND
-    } else {
-        code
+    let d = a.dossier(name)?;
+    if format == "md" && !ctx.json {
+        let mut buf = Vec::new();
+        dossier_markdown(&d, &mut buf)
+            .map_err(|e| anyhow::anyhow!("cannot render the dossier: {e}"))?;
+        write_stdout(visible(&String::from_utf8_lossy(&buf)).as_bytes());
+        return Ok(d.code());
+    }
+    Ok(emit(ctx, &d))
+}
+
+#[derive(serde::Serialize)]
+struct CardWritten {
+    query: String,
+    pdf: std::path::PathBuf,
+}
+
+impl Render for CardWritten {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            w,
+            "record card of {:?} written to {}",
+            self.query,
+            self.pdf.display()
+        )
+    }
+}
+
+impl Render for Dossier {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        dossier_text(self, w)
+    }
+    fn code(&self) -> i32 {
+        if self.people.is_empty() {
+            exit::NOT_FOUND
+        } else {
+            exit::OK
+        }
+    }
+}
+
+impl Render for CertificateAnswer {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        certificate_text(self, w)
+    }
+    fn code(&self) -> i32 {
+        if self.issued { exit::OK } else { exit::NOT_FOUND }
     }
 }
 
 /// `archivist certificate NUMBER`.
-pub fn certificate(ctx: &Ctx, number: &str) -> i32 {
-    let answer =
-        Archivist::open(&ctx.root, ctx.config.as_deref()).and_then(|a| a.certificate(number));
-    let answer = match answer {
-        Ok(x) => x,
-        Err(e) => return fail(ctx, &e),
-    };
-    let code = if ctx.json {
-        print_json(&answer)
-    } else {
-        print_with(|w| certificate_text(&answer, w))
-    };
-    if !answer.issued && code == exit::OK {
-        exit::NOT_FOUND
-    } else {
-        code
-    }
+pub fn certificate(ctx: &Ctx, number: &str) -> Result<i32> {
+    Ok(emit(ctx, &ctx.open()?.certificate(number)?))
 }
 
 /// Text from a document (a name, a title) on one line, control characters visible.

@@ -1,9 +1,11 @@
-//! Russian-language helpers: learner names in their declined forms and initials, and the
-//! results records state for them.
+//! Russian-language helpers: learner names in their declined forms and initials, the
+//! results records state for them, dates as documents write them, and OCR noise in
+//! Russian text.
 
 pub mod dates;
 pub mod namematch;
 pub mod names;
+pub mod noise;
 pub mod person;
 pub mod results;
 

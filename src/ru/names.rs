@@ -1,4 +1,4 @@
-//! Learner names in Russian documents (RECORDS.md §6), as printed and as OCR reads them:
+//! Learner names in Russian documents (DOMAIN.md §6), as printed and as OCR reads them:
 //! «Фамилия Имя Отчество» in any case form and «Имя Отчество Фамилия»; «Фамилия И. О.»,
 //! «И. О. Фамилия» and «Фамилия И.» with any spacing; «Фамилия Имя» and «Имя Фамилия»
 //! without a patronymic; names in capitals; a name or a word broken across a line end

@@ -87,7 +87,7 @@ pub struct ResultSource {
     pub file: String,
 }
 
-/// The order in which a learner's documents arise (RECORDS.md §1).
+/// The order in which a learner's documents arise (DOMAIN.md §1).
 pub const LIFE_CYCLE: [&str; 7] = [
     "order-organisation",
     "journal",

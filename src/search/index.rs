@@ -19,6 +19,8 @@ use crate::store::document::DocumentMeta;
 
 pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
+    /// Removes a document (an entry with no document, found by a consistency check).
+    fn remove(&mut self, id: &str) -> anyhow::Result<()>;
     /// Makes the documents added so far visible to searches.
     fn commit(&mut self) -> anyhow::Result<()>;
     /// Like `commit`, but may wait until a commit is due (batched commits); `commit`
@@ -63,10 +65,13 @@ impl SearchIndex {
                 )
             })?
         } else {
-            let i = Index::create_in_dir(dir, schema)
-                .with_context(|| format!("cannot create the index at {}", dir.display()))?;
-            std::fs::write(&version_file, SCHEMA_VERSION)?;
-            i
+            // The version stamp goes first: a reader that sees meta.json must never find
+            // the stamp missing and call a fresh index one of another version.
+            std::fs::write(&version_file, SCHEMA_VERSION).with_context(|| {
+                format!("cannot write the index version at {}", version_file.display())
+            })?;
+            Index::create_in_dir(dir, schema)
+                .with_context(|| format!("cannot create the index at {}", dir.display()))?
         };
         Self::finish(index, fields, dir)
     }
@@ -177,6 +182,10 @@ impl SearchIndex {
             .map(|e| e.format("%Y%m%d").to_string().parse().unwrap_or(0))
             .unwrap_or(0);
         d.add_i64(f.event_key, event);
+        d.add_text(
+            f.ocr,
+            meta.ocr.as_ref().map_or("none", |o| o.state.as_str()),
+        );
         d
     }
 

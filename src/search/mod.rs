@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod cases;
 pub mod certificate;
+pub mod consistency;
 pub mod dossier;
 pub mod index;
 pub mod person;
@@ -14,5 +15,7 @@ pub mod writer;
 pub use certificate::{CertificateAnswer, IssuedCertificate, certificate};
 pub use dossier::{LIFE_CYCLE, PersonRecord, ResultRow, ResultSource, dossier};
 pub use index::{IndexSink, SearchIndex};
-pub use query::{Filters, Hit, MARK_END, MARK_START};
+pub use query::{
+    FacetCount, Facets, Filters, Hit, MARK_END, MARK_START, SearchRequest, SearchResults,
+};
 pub use writer::{Sink, rebuild, sink_for};

@@ -8,7 +8,7 @@ use tantivy::schema::{
 use super::analyzer::ANALYZER;
 
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: &str = "6";
+pub(crate) const SCHEMA_VERSION: &str = "7";
 
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -41,6 +41,9 @@ pub struct Fields {
     pub result: Field,
     /// Numbers of the certificates and diplomas the document records as issued.
     pub certificate: Field,
+    /// OCR state (pending, done, failed, unavailable; none without OCR), so the watcher
+    /// finds pending work with one term query instead of reading every sidecar.
+    pub ocr: Field,
 }
 
 pub(crate) fn schema() -> (Schema, Fields) {
@@ -94,6 +97,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
         card: b.add_bytes_field("card", BytesOptions::default().set_fast()),
         result: b.add_bytes_field("result", BytesOptions::default().set_fast()),
         certificate: b.add_text_field("certificate", STRING),
+        ocr: b.add_text_field("ocr", STRING),
     };
     (b.build(), f)
 }
