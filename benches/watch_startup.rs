@@ -67,6 +67,7 @@ fn meta(a: &Archive, i: usize, year: i32, group: &str) -> DocumentMeta {
         },
         provenance: Default::default(),
         provenance_detail: Default::default(),
+        results: None,
         events: Default::default(),
         status: archivist::store::document::Status::Active,
         status_note: None,

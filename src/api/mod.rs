@@ -17,6 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+mod learners;
+
+pub use learners::Dossier;
+
 use crate::error::Result;
 use crate::store::archive::Archive;
 pub use crate::store::audit::Actor;

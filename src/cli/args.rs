@@ -71,10 +71,19 @@ pub enum Command {
     Search(SearchArgs),
     /// A learner's dossier: every document naming the person, by kind and date, with its box.
     Learner {
+        /// A name in any form («Иванову И. П.»), or a person token from a dossier.
         name: String,
         /// Output format: text (default) or md.
         #[arg(long, default_value = "text")]
         format: String,
+        /// Write the learner's record card (A4 PDF) to FILE instead.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+    },
+    /// Was a certificate or diploma with this number issued: to whom, when, where recorded.
+    Certificate {
+        /// «772419 № 012345», «772419012345» or «012345».
+        number: String,
     },
     /// Rebuild the search index from the boxes alone.
     Reindex,

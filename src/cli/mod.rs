@@ -4,6 +4,7 @@
 
 mod archive;
 pub mod args;
+mod learner;
 mod legacy;
 mod render;
 mod retention;
@@ -139,7 +140,10 @@ pub fn main() -> ExitCode {
             },
             history,
         ),
-        Command::Learner { name, format } => legacy::learner(&ctx, &name, format == "md"),
+        Command::Learner { name, format, pdf } => {
+            handle(&ctx, |c| learner::learner(c, &name, &format, pdf.as_deref()))
+        }
+        Command::Certificate { number } => handle(&ctx, |c| learner::certificate(c, &number)),
         Command::Hold { command } => match command {
             HoldCommand::Add { target, reason } => legacy::hold_add(&ctx, &target, &reason),
             HoldCommand::Release { what, reason } => legacy::hold_release(&ctx, &what, &reason),

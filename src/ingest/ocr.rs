@@ -160,6 +160,9 @@ impl Ingestor<'_> {
         if meta.provenance.get("learners").map(String::as_str) != Some("sidecar") {
             add_learners(&mut meta, &text, &a.config.classify.staff_markers);
         }
+        meta.results =
+            crate::ru::results::extract(&meta.kind, &text, &a.config.classify.staff_markers)
+                .or(meta.results.take());
         meta.text_file = (!text.trim().is_empty()).then(|| txt_rel.clone());
         self.write_ocr(job, &meta, &text, &dir)?;
         self.audit.append_one(

@@ -5,8 +5,8 @@
 //!
 //! Text is analysed for Russian and English (lower-case, ё→е, Snowball stemming by the
 //! script of each word). Learner names get their own field of normalised person tokens
-//! (`иванов`, `иванов_и`, `иванов_и_п`), because stemming cannot bring declined surnames
-//! together (see `person`).
+//! (one per written name, see `person`), because stemming cannot bring declined surnames
+//! together; the dossier's columns are written beside them (see `dossier`).
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +14,6 @@ use anyhow::{Context, Result};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use super::analyzer::{ANALYZER, analyzer};
-use super::person::person_tokens;
 use super::schema::{Fields, SCHEMA_VERSION, schema};
 use crate::store::document::DocumentMeta;
 
@@ -165,12 +164,7 @@ impl SearchIndex {
         if let Some(p) = &meta.programme {
             d.add_text(f.programme, p);
         }
-        for l in &meta.learners {
-            d.add_text(f.learners, l);
-            for tok in person_tokens(l) {
-                d.add_text(f.person, tok);
-            }
-        }
+        super::dossier::learner_fields(f, meta, &mut d);
         d.add_text(f.text, text);
         d.add_text(f.box_path, &meta.box_path);
         d.add_text(f.file, &meta.file);

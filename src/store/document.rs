@@ -67,6 +67,10 @@ pub struct DocumentMeta {
     /// Why the status is what it is, e.g. «уничтожен по акту № 3 от 15.01.2027».
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_note: Option<String>,
+    /// Learners' results the text states (protocols, orders, books of issue), read at
+    /// ingest or after OCR. Absent in sidecars written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<crate::ru::results::DocResults>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -311,6 +315,8 @@ pub struct Filing<'a> {
     pub events: BTreeMap<String, NaiveDate>,
     pub provenance: BTreeMap<String, String>,
     pub provenance_detail: BTreeMap<String, String>,
+    /// Learners' results the text states (see `ru::results`).
+    pub results: Option<crate::ru::results::DocResults>,
     /// Box folder relative to the root, and the scan relative to the box.
     pub box_path: String,
     pub file: String,
@@ -354,6 +360,7 @@ impl DocumentMeta {
             status_note: None,
             original: f.original,
             ocr: OcrInfo::needed(f.info),
+            results: f.results,
         }
     }
 
