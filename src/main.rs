@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 use cli::commands::{self, Ctx};
+use cli::integrity;
 
 #[derive(Parser)]
 #[command(
@@ -146,6 +147,8 @@ enum HoldCommand {
         #[arg(long)]
         all: bool,
     },
+    /// Rewrite holds.toml from the holds recorded in the audit log.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -174,8 +177,20 @@ enum DisposalCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain of the audit log.
-    Verify,
+    /// Check the audit log: its chain, head and box anchors, and the archive against it.
+    Verify {
+        /// An anchor kept outside the archive ("SEQ HASH" from `audit head`).
+        #[arg(long)]
+        anchor: Option<String>,
+    },
+    /// Repair torn journal lines and a lost head, keeping evidence, as an audited act.
+    Repair {
+        /// Also record the loss of audit records (a cut or deleted log) and go on.
+        #[arg(long)]
+        accept_loss: bool,
+    },
+    /// Print the audit log's head ("SEQ HASH") to keep outside the archive.
+    Head,
 }
 
 fn main() -> ExitCode {
@@ -195,13 +210,13 @@ fn main() -> ExitCode {
             paths,
             move_sources,
         } => commands::ingest(&ctx, &paths, move_sources),
-        Command::Show { id } => commands::show(&ctx, &id),
+        Command::Show { id } => integrity::show(&ctx, &id),
         Command::Verify {
             box_filter,
             since,
             sample,
             history,
-        } => commands::verify(
+        } => integrity::verify(
             &ctx,
             &archivist::store::fixity::Scope {
                 box_filter,
@@ -237,6 +252,7 @@ fn main() -> ExitCode {
             HoldCommand::Add { target, reason } => commands::hold_add(&ctx, &target, &reason),
             HoldCommand::Release { what, reason } => commands::hold_release(&ctx, &what, &reason),
             HoldCommand::List { all } => commands::hold_list(&ctx, all),
+            HoldCommand::Rebuild => integrity::hold_rebuild(&ctx),
         },
         Command::Disposal { command } => match command {
             DisposalCommand::Draft { as_of } => commands::disposal_draft(&ctx, as_of),
@@ -250,9 +266,11 @@ fn main() -> ExitCode {
             DisposalCommand::Execute { number } => commands::disposal_execute(&ctx, number),
         },
         Command::Ocr { pending, ids } => commands::ocr(&ctx, pending, &ids),
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => commands::audit_verify(&ctx),
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { anchor } => integrity::audit_verify(&ctx, anchor.as_deref()),
+            AuditCommand::Repair { accept_loss } => integrity::audit_repair(&ctx, accept_loss),
+            AuditCommand::Head => integrity::audit_head(&ctx),
+        },
     };
     ExitCode::from(code as u8)
 }
