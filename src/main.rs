@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 use cli::commands::{self, Ctx};
-use cli::integrity;
+use cli::{holds, integrity};
 
 #[derive(Parser)]
 #[command(
@@ -249,10 +249,10 @@ fn main() -> ExitCode {
         Command::Check => commands::check(&ctx),
         Command::Retention { as_of } => commands::retention(&ctx, as_of),
         Command::Hold { command } => match command {
-            HoldCommand::Add { target, reason } => commands::hold_add(&ctx, &target, &reason),
-            HoldCommand::Release { what, reason } => commands::hold_release(&ctx, &what, &reason),
-            HoldCommand::List { all } => commands::hold_list(&ctx, all),
-            HoldCommand::Rebuild => integrity::hold_rebuild(&ctx),
+            HoldCommand::Add { target, reason } => holds::add(&ctx, &target, &reason),
+            HoldCommand::Release { what, reason } => holds::release(&ctx, &what, &reason),
+            HoldCommand::List { all } => holds::list(&ctx, all),
+            HoldCommand::Rebuild => holds::rebuild(&ctx),
         },
         Command::Disposal { command } => match command {
             DisposalCommand::Draft { as_of } => commands::disposal_draft(&ctx, as_of),

@@ -1,6 +1,6 @@
-//! Handlers for the integrity commands: `show`, `verify`, `audit verify|repair|head`,
-//! `hold rebuild`. Each parses, makes one library call, and prints the value as text or,
-//! with `--json`, as JSON.
+//! Handlers for the integrity commands: `show`, `verify`, `audit verify|repair|head`.
+//! Each parses, makes one library call, and prints the value as text or, with `--json`,
+//! as JSON.
 
 use archivist::api::Archivist;
 use archivist::error::{Error, ErrorKind};
@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::commands::{Ctx, progress};
 use super::exit;
 
-fn open(ctx: &Ctx) -> Result<Archivist, Error> {
+pub(super) fn open(ctx: &Ctx) -> Result<Archivist, Error> {
     Archivist::open(&ctx.root, ctx.config.as_deref())
 }
 
@@ -27,7 +27,7 @@ fn code(e: &Error) -> i32 {
     }
 }
 
-fn run(ctx: &Ctx, f: impl FnOnce() -> Result<i32, Error>) -> i32 {
+pub(super) fn run(ctx: &Ctx, f: impl FnOnce() -> Result<i32, Error>) -> i32 {
     match f() {
         Ok(c) => c,
         Err(e) => {
@@ -42,7 +42,7 @@ fn run(ctx: &Ctx, f: impl FnOnce() -> Result<i32, Error>) -> i32 {
     }
 }
 
-fn print_json(v: &impl Serialize) {
+pub(super) fn print_json(v: &impl Serialize) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
@@ -233,24 +233,6 @@ pub fn audit_head(ctx: &Ctx) -> i32 {
             print_json(&h);
         } else {
             println!("{h}");
-        }
-        Ok(exit::OK)
-    })
-}
-
-pub fn hold_rebuild(ctx: &Ctx) -> i32 {
-    run(ctx, || {
-        let r = open(ctx)?.holds_rebuild(&Actor::system())?;
-        if ctx.json {
-            print_json(&r);
-        } else {
-            println!(
-                "holds.toml rewritten from the audit log: {} hold(s), {} in force",
-                r.holds, r.active
-            );
-            for d in &r.differences {
-                println!("  was: {d}");
-            }
         }
         Ok(exit::OK)
     })

@@ -3,6 +3,7 @@
 // Handlers moved to their own files leave theirs here unused until the port is done.
 #[allow(dead_code)]
 pub mod commands;
+pub mod holds;
 pub mod integrity;
 
 /// Exit codes shared by all commands, so scripts can tell outcomes apart.

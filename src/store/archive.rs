@@ -253,24 +253,31 @@ impl Archive {
 /// `path` made absolute with `..` and symbolic links resolved; a path that does not
 /// exist is resolved through its nearest existing ancestor.
 fn resolve(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir().ok()?.join(path)
     };
-    let mut rest = Vec::new();
-    let mut cur = abs.as_path();
-    loop {
-        if let Ok(real) = fs::canonicalize(cur) {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
+    let comps: Vec<Component> = abs.components().collect();
+    // The longest prefix that exists is resolved by the OS (links, `..`); the rest,
+    // which does not exist and so holds no link, lexically.
+    for k in (1..=comps.len()).rev() {
+        let prefix: PathBuf = comps[..k].iter().collect();
+        if let Ok(mut out) = fs::canonicalize(&prefix) {
+            for c in &comps[k..] {
+                match c {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::Normal(n) => out.push(n),
+                    _ => {}
+                }
             }
             return Some(out);
         }
-        rest.push(cur.file_name()?.to_os_string());
-        cur = cur.parent()?;
     }
+    None
 }
 
 /// Ids of destroyed documents whose tombstone sidecars remain in the boxes.

@@ -374,12 +374,9 @@ impl AuditLog {
                         log_path(&self.journal).display()
                     )));
                 }
-                if let Some(boxes) = &self.boxes
-                    && let Some(b) = ledger::all_box_dirs(boxes).first()
-                {
+                if let Some(evidence) = self.prior_activity() {
                     return Err(broken(format!(
-                        "the archive holds boxes ({}) but its audit log {} and audit.head are missing: they were deleted",
-                        b.display(),
+                        "{evidence}, but its audit log {} and audit.head are missing: they were deleted",
                         log_path(&self.journal).display()
                     )));
                 }
@@ -411,6 +408,26 @@ impl AuditLog {
             Tail::Broken(why) => return Err(broken(why)),
         }
         Ok(())
+    }
+
+    /// What shows that this archive had a log before (boxes, receipts, fixity runs), so
+    /// a missing log was deleted and must not be started afresh. Without the archive's
+    /// boxes folder, the default layout (`ROOT/journal`, `ROOT/boxes`) is assumed.
+    fn prior_activity(&self) -> Option<String> {
+        let boxes = self.boxes.clone().or_else(|| {
+            let root = self.journal.parent()?;
+            Archive::is_initialised(root)
+                .then(|| Archive::open(root, None).ok().map(|a| a.boxes))
+                .flatten()
+        });
+        if let Some(b) = boxes.as_deref().and_then(|b| ledger::all_box_dirs(b).into_iter().next()) {
+            return Some(format!("the archive holds boxes ({})", b.display()));
+        }
+        ["receipts.jsonl", "fixity.jsonl"]
+            .iter()
+            .map(|n| self.journal.join(n))
+            .find(|p| fs::metadata(p).is_ok_and(|m| m.len() > 0))
+            .map(|p| format!("{} records earlier work", p.display()))
     }
 
     /// Cuts a torn last line after a tail found consistent, keeping its bytes and
@@ -676,6 +693,14 @@ pub fn verify_archive(a: &Archive, outside: Option<&Anchor>) -> Result<VerifyRep
             .push(("(the anchor given)".into(), o.hash.clone()));
     }
     let mut found: BTreeSet<(String, String)> = BTreeSet::new();
+    // A box written before the first record anchors at the genesis.
+    if let Some(ws) = wanted.get(&0) {
+        for (b, h) in ws {
+            if h == GENESIS {
+                found.insert((b.clone(), h.clone()));
+            }
+        }
+    }
     let mut led = Ledger::default();
     let mut accepted: Vec<AuditRecord> = Vec::new();
     let mut incidents = Vec::new();
@@ -858,18 +883,14 @@ fn repair_log(
     let log_missing = chain.records == 0 && !ledger::all_box_dirs(&a.boxes).is_empty();
     if head_ahead || log_missing || !lost.is_empty() {
         let summary = format!(
-            "the log ends at record {} ({}); audit.head named {}; {} contradiction(s): {}",
+            "the log ends at record {} ({}); audit.head named {}; {} contradiction(s) with the boxes, the first: {}",
             end.seq,
             short(&end.hash),
             head.as_ref()
                 .map(|h| format!("record {} ({})", h.seq, short(&h.hash)))
                 .unwrap_or_else(|| "nothing (missing)".into()),
             lost.len(),
-            lost.iter()
-                .take(5)
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
+            lost.first().map(|s| s.as_str()).unwrap_or("none")
         );
         if !accept_loss {
             return Err(Refused(format!(
@@ -883,6 +904,7 @@ fn repair_log(
             .collect();
         events.push(Event::new("audit-loss-accepted").details(json!({
             "summary": summary,
+            "contradictions": lost,
             "log_end": end,
             "head_was": head,
             "anchors": contradicted,
