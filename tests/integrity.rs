@@ -21,7 +21,11 @@ fn ingested() -> TestArchive {
     let t = TestArchive::new();
     let src = fixture_pdfs_in(&t.tmp.path().join("src"));
     let out = t.cmd(&["ingest", src.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     t
 }
 
@@ -46,7 +50,15 @@ fn draft(t: &TestArchive) -> BTreeSet<String> {
 fn approve(t: &TestArchive) -> Value {
     ok(
         t,
-        &["disposal", "approve", "1", "--protocol", "№ 3 от 12.12.2026", "--approved-by", "Петров В. В."],
+        &[
+            "disposal",
+            "approve",
+            "1",
+            "--protocol",
+            "№ 3 от 12.12.2026",
+            "--approved-by",
+            "Петров В. В.",
+        ],
     )
 }
 
@@ -93,13 +105,22 @@ fn a_document_added_to_an_approved_act_is_never_destroyed() {
     });
     let (code, v) = t.json(&["disposal", "execute", "1"]);
     assert_ne!(code, 0, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("not what the commission approved"), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("not what the commission approved"),
+        "{v}"
+    );
     let mut all = listed.clone();
     all.insert(extra.clone());
     all_present(&t, &all);
     let (code, problems) = audit_problems(&t);
     assert_eq!(code, 1);
-    assert!(problems.contains("differs from what the commission approved"), "{problems}");
+    assert!(
+        problems.contains("differs from what the commission approved"),
+        "{problems}"
+    );
 }
 
 #[test]
@@ -148,7 +169,10 @@ fn paths_in_an_act_never_reach_outside_the_archive() {
     });
     let (code, v) = t.json(&["disposal", "execute", "1"]);
     assert_ne!(code, 0, "{v}");
-    assert!(victim.join(&file).is_file(), "a file outside the root was deleted");
+    assert!(
+        victim.join(&file).is_file(),
+        "a file outside the root was deleted"
+    );
     fs::write(act_toml(&t), original).unwrap();
 
     // A box folder replaced by a link out of the archive is refused too, however the
@@ -160,7 +184,10 @@ fn paths_in_an_act_never_reach_outside_the_archive() {
     std::os::unix::fs::symlink(victim.join(Path::new(&file).parent().unwrap()), &kind_dir).unwrap();
     let (code, v) = t.json(&["disposal", "execute", "1"]);
     assert_ne!(code, 0, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("outside the boxes"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("outside the boxes"),
+        "{v}"
+    );
     assert_eq!(fs::read(victim.join(&file)).unwrap(), b"precious");
     fs::remove_file(&kind_dir).unwrap();
     fs::rename(&moved, &kind_dir).unwrap();
@@ -189,7 +216,11 @@ fn a_deleted_holds_file_does_not_lift_a_hold() {
     // Rebuilt from the log, the hold is back and still blocks the act.
     let r = ok(&t, &["hold", "rebuild"]);
     assert_eq!(r["active"], 1, "{r}");
-    assert!(fs::read_to_string(t.root.join("holds.toml")).unwrap().contains(&held));
+    assert!(
+        fs::read_to_string(t.root.join("holds.toml"))
+            .unwrap()
+            .contains(&held)
+    );
     assert_eq!(audit_problems(&t).0, 0);
     let (code, v) = t.json(&["disposal", "execute", "1"]);
     assert_ne!(code, 0, "{v}");
@@ -209,7 +240,13 @@ fn concurrent_hold_adds_get_distinct_numbers_and_none_is_lost() {
             Command::new(bin())
                 .arg("--root")
                 .arg(&t.root)
-                .args(["hold", "add", "02-05/2020", "--reason", &format!("параллельно {i}")])
+                .args([
+                    "hold",
+                    "add",
+                    "02-05/2020",
+                    "--reason",
+                    &format!("параллельно {i}"),
+                ])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -218,12 +255,19 @@ fn concurrent_hold_adds_get_distinct_numbers_and_none_is_lost() {
         .collect();
     for p in procs {
         let out = p.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let v = ok(&t, &["hold", "list"]);
     let holds = v.as_array().unwrap();
     assert_eq!(holds.len(), 40, "no hold is lost");
-    let numbers: BTreeSet<u64> = holds.iter().map(|h| h["number"].as_u64().unwrap()).collect();
+    let numbers: BTreeSet<u64> = holds
+        .iter()
+        .map(|h| h["number"].as_u64().unwrap())
+        .collect();
     assert_eq!(numbers, (1..=40).collect(), "every number issued once");
     assert_eq!(audit_problems(&t).0, 0, "holds.toml agrees with the log");
 }
@@ -240,16 +284,27 @@ fn a_cut_audit_tail_is_refused_at_the_next_append_and_detected() {
     fs::write(&log, &cut).unwrap();
 
     let out = t.cmd(&["hold", "add", "02-03/2021", "--reason", "c"]);
-    assert!(!out.status.success(), "appending onto a cut tail must be refused");
+    assert!(
+        !out.status.success(),
+        "appending onto a cut tail must be refused"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("audit repair"));
-    assert_eq!(fs::read_to_string(&log).unwrap(), cut, "nothing was chained onto it");
+    assert_eq!(
+        fs::read_to_string(&log).unwrap(),
+        cut,
+        "nothing was chained onto it"
+    );
     let (code, problems) = audit_problems(&t);
     assert_eq!(code, 1);
     assert!(problems.contains("audit.head names record"), "{problems}");
 
     // Cutting the head as well is no better.
     fs::remove_file(t.root.join("journal/audit.head")).unwrap();
-    assert!(!t.cmd(&["hold", "add", "02-03/2021", "--reason", "c"]).status.success());
+    assert!(
+        !t.cmd(&["hold", "add", "02-03/2021", "--reason", "c"])
+            .status
+            .success()
+    );
     assert_eq!(audit_problems(&t).0, 1);
 }
 
@@ -259,19 +314,38 @@ fn a_deleted_audit_log_is_detected_and_never_restarted() {
     fs::remove_file(t.root.join("journal/audit.jsonl")).unwrap();
     fs::remove_file(t.root.join("journal/audit.head")).unwrap();
     let (code, problems) = audit_problems(&t);
-    assert_eq!(code, 1, "an archive with documents and no audit records is broken");
+    assert_eq!(
+        code, 1,
+        "an archive with documents and no audit records is broken"
+    );
     assert!(problems.contains("no records"), "{problems}");
     let extra = t.tmp.path().join("extra");
     fs::create_dir_all(&extra).unwrap();
     fs::write(extra.join("x.pdf"), b"%PDF-1.4 not really").unwrap();
     assert!(!t.cmd(&["ingest", extra.to_str().unwrap()]).status.success());
-    assert!(!t.cmd(&["hold", "add", "02-03/2019", "--reason", "x"]).status.success());
-    assert!(!t.root.join("journal/audit.jsonl").exists() || fs::read(t.root.join("journal/audit.jsonl")).unwrap().is_empty());
+    assert!(
+        !t.cmd(&["hold", "add", "02-03/2019", "--reason", "x"])
+            .status
+            .success()
+    );
+    assert!(
+        !t.root.join("journal/audit.jsonl").exists()
+            || fs::read(t.root.join("journal/audit.jsonl"))
+                .unwrap()
+                .is_empty()
+    );
     // The loss can be recorded; it stays visible.
-    assert_ne!(t.json(&["audit", "repair"]).0, 0, "not without --accept-loss");
+    assert_ne!(
+        t.json(&["audit", "repair"]).0,
+        0,
+        "not without --accept-loss"
+    );
     ok(&t, &["audit", "repair", "--accept-loss"]);
     let v = ok(&t, &["audit", "verify"]);
-    assert!(v["incidents"].to_string().contains("accepted the loss"), "{v}");
+    assert!(
+        v["incidents"].to_string().contains("accepted the loss"),
+        "{v}"
+    );
 }
 
 /// Rewrites the chain from record `from` (1-based) on, as an attacker who knows the
@@ -306,7 +380,10 @@ fn rechain(root: &Path, edit: impl Fn(&mut AuditRecord)) {
 fn a_rechained_edit_contradicts_the_box_anchors_and_an_outside_anchor() {
     let t = TestArchive::new();
     let src = fixture_pdfs_in(&t.tmp.path().join("src"));
-    let mut files: Vec<PathBuf> = fs::read_dir(&src).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let (first, second) = files.split_at(files.len() / 2);
     for half in [first, second] {
@@ -315,7 +392,10 @@ fn a_rechained_edit_contradicts_the_box_anchors_and_an_outside_anchor() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         assert!(t.cmd(&args).status.success());
     }
-    let head = String::from_utf8(t.cmd(&["audit", "head"]).stdout).unwrap().trim().to_string();
+    let head = String::from_utf8(t.cmd(&["audit", "head"]).stdout)
+        .unwrap()
+        .trim()
+        .to_string();
     assert_eq!(audit_problems(&t).0, 0);
     rechain(&t.root, |r| {
         if r.seq == 2 {
@@ -323,14 +403,24 @@ fn a_rechained_edit_contradicts_the_box_anchors_and_an_outside_anchor() {
         }
     });
     // The chain itself is consistent again …
-    assert!(archivist::store::audit::verify(&t.root.join("journal")).unwrap().ok);
+    assert!(
+        archivist::store::audit::verify(&t.root.join("journal"))
+            .unwrap()
+            .ok
+    );
     // … but the boxes written after record 2 remember the old chain.
     let (code, problems) = audit_problems(&t);
     assert_eq!(code, 1);
-    assert!(problems.contains("was written when the log's head was record"), "{problems}");
+    assert!(
+        problems.contains("was written when the log's head was record"),
+        "{problems}"
+    );
     let (code, v) = t.json(&["audit", "verify", "--anchor", &head]);
     assert_eq!(code, 1);
-    assert!(v["problems"].to_string().contains("the anchor given"), "{v}");
+    assert!(
+        v["problems"].to_string().contains("the anchor given"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -357,7 +447,12 @@ fn verify_sees_what_was_removed_against_what_the_archive_holds() {
     fs::remove_file(&bagit).unwrap();
     let (code, v) = t.json(&["verify"]);
     assert_eq!(code, 1);
-    assert!(v["findings"].to_string().contains(&format!("{}/bagit.txt", a.rel(&boxes[1]))), "{v}");
+    assert!(
+        v["findings"]
+            .to_string()
+            .contains(&format!("{}/bagit.txt", a.rel(&boxes[1]))),
+        "{v}"
+    );
     fs::write(&bagit, keep).unwrap();
 
     // tagmanifest-sha256.txt.
@@ -366,7 +461,10 @@ fn verify_sees_what_was_removed_against_what_the_archive_holds() {
     fs::remove_file(&tag).unwrap();
     let (code, v) = t.json(&["verify"]);
     assert_eq!(code, 1);
-    assert!(v["findings"].to_string().contains("tagmanifest-sha256.txt"), "{v}");
+    assert!(
+        v["findings"].to_string().contains("tagmanifest-sha256.txt"),
+        "{v}"
+    );
     fs::write(&tag, keep).unwrap();
 
     // A document removed with its manifest lines, the tag manifest recomputed.
@@ -391,7 +489,12 @@ fn verify_sees_what_was_removed_against_what_the_archive_holds() {
     fs::write(dir.join("tagmanifest-sha256.txt"), tags).unwrap();
     let (code, v) = t.json(&["verify"]);
     assert_eq!(code, 1, "{v}");
-    assert!(v["findings"].to_string().contains(&format!("{}/{scan}", a.rel(dir))), "{v}");
+    assert!(
+        v["findings"]
+            .to_string()
+            .contains(&format!("{}/{scan}", a.rel(dir))),
+        "{v}"
+    );
     let (code, problems) = audit_problems(&t);
     assert_eq!(code, 1);
     assert!(problems.contains("is not in the archive"), "{problems}");
@@ -406,14 +509,20 @@ fn deleted_receipts_and_fixity_history_are_detected() {
     fs::remove_file(&receipts).unwrap();
     let (code, v) = t.json(&["verify"]);
     assert_eq!(code, 1);
-    assert!(v["findings"].to_string().contains("journal/receipts.jsonl"), "{v}");
+    assert!(
+        v["findings"].to_string().contains("journal/receipts.jsonl"),
+        "{v}"
+    );
     assert_eq!(audit_problems(&t).0, 1);
     fs::write(&receipts, keep).unwrap();
 
     fs::remove_file(t.root.join("journal/fixity.jsonl")).unwrap();
     let (code, v) = t.json(&["verify"]);
     assert_eq!(code, 1);
-    assert!(v["findings"].to_string().contains("journal/fixity.jsonl"), "{v}");
+    assert!(
+        v["findings"].to_string().contains("journal/fixity.jsonl"),
+        "{v}"
+    );
     let (code, problems) = audit_problems(&t);
     assert_eq!(code, 1);
     assert!(problems.contains("runs were deleted"), "{problems}");
@@ -448,7 +557,11 @@ fn a_failed_audit_append_leaves_no_partial_line_and_no_hold() {
     };
     assert!(!out.status.success(), "the append could not be made");
     assert_eq!(fs::read(&log).unwrap(), before, "no partial line is left");
-    assert_eq!(ok(&t, &["hold", "list"]).as_array().unwrap().len(), 0, "the hold was not placed");
+    assert_eq!(
+        ok(&t, &["hold", "list"]).as_array().unwrap().len(),
+        0,
+        "the hold was not placed"
+    );
     assert!(!t.root.join("holds.toml").exists());
     // Every writer goes on.
     let v = ok(&t, &["hold", "add", "02-03/2019", "--reason", "место есть"]);
@@ -475,7 +588,11 @@ fn a_torn_audit_line_is_moved_out_with_its_bytes_kept_and_writers_go_on() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(kept.len(), 1);
-    assert_eq!(fs::read(&kept[0]).unwrap(), torn, "the torn bytes are kept as evidence");
+    assert_eq!(
+        fs::read(&kept[0]).unwrap(),
+        torn,
+        "the torn bytes are kept as evidence"
+    );
     let v = ok(&t, &["audit", "verify"]);
     assert!(v["incidents"].to_string().contains("repaired"), "{v}");
 }
@@ -494,7 +611,11 @@ fn torn_and_merged_receipts_are_never_joined_and_can_be_repaired() {
         .unwrap();
     let extra = t.tmp.path().join("extra");
     fs::create_dir_all(&extra).unwrap();
-    fs::copy(fixtures_dir().join(&fixture_expected()[0].file), extra.join("again.pdf")).unwrap();
+    fs::copy(
+        fixtures_dir().join(&fixture_expected()[0].file),
+        extra.join("again.pdf"),
+    )
+    .unwrap();
     assert!(t.cmd(&["ingest", extra.to_str().unwrap()]).status.success());
     assert_eq!(t.receipts().len(), n + 1, "the new receipt reads back");
     assert!(journal.join("torn").is_dir());
@@ -535,7 +656,10 @@ fn a_crash_leftover_is_cleaned_on_resume_and_the_destroyed_document_still_shows(
 
     let v = ok(&t, &["disposal", "execute", "1"]);
     assert_eq!(v["act"]["state"], "executed");
-    assert!(!tmp.exists(), "the leftover is cleaned when execution resumes");
+    assert!(
+        !tmp.exists(),
+        "the leftover is cleaned when execution resumes"
+    );
     assert_bags_valid(&t.archive());
     assert_eq!(t.json(&["verify"]).0, 0);
     assert_eq!(audit_problems(&t).0, 0);
@@ -544,7 +668,13 @@ fn a_crash_leftover_is_cleaned_on_resume_and_the_destroyed_document_still_shows(
     let v = ok(&t, &["show", &id[..12]]);
     assert_eq!(v["status"], "destroyed", "{v}");
     assert_eq!(v["destruction"]["act"], 1, "{v}");
-    assert!(v["destruction"]["note"].as_str().unwrap().contains("уничтожен по акту № 1"), "{v}");
+    assert!(
+        v["destruction"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("уничтожен по акту № 1"),
+        "{v}"
+    );
     assert_eq!(v["location"]["present"], false);
     assert!(v["history"].to_string().contains("destroyed"));
     let text = String::from_utf8(t.cmd(&["show", id]).stdout).unwrap();

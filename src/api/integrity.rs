@@ -155,11 +155,13 @@ impl Archivist {
             None => find_tombstone(self, &want)?,
         };
         let side_path = a.root.join(&box_path).join(&sidecar);
-        let metadata = DocumentMeta::from_toml(
-            &std::fs::read_to_string(&side_path)
-                .map_err(|e| anyhow::anyhow!("cannot read the sidecar {}: {e}", side_path.display()))?,
-        )
-        .map_err(|e| anyhow::anyhow!("the sidecar {} is not valid: {e}", side_path.display()))?;
+        let metadata =
+            DocumentMeta::from_toml(&std::fs::read_to_string(&side_path).map_err(|e| {
+                anyhow::anyhow!("cannot read the sidecar {}: {e}", side_path.display())
+            })?)
+            .map_err(|e| {
+                anyhow::anyhow!("the sidecar {} is not valid: {e}", side_path.display())
+            })?;
         let history = audit::history(&a.journal, &id)?;
         let path = a.root.join(&box_path).join(&file);
         let destruction = (metadata.status == Status::Destroyed).then(|| {

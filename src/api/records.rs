@@ -88,7 +88,10 @@ impl Archivist {
     }
 
     fn act_exists(&self, number: u32) -> Result<()> {
-        if act::act_dir(self.archive(), number).join("act.toml").is_file() {
+        if act::act_dir(self.archive(), number)
+            .join("act.toml")
+            .is_file()
+        {
             return Ok(());
         }
         Err(NotFound(format!(

@@ -33,7 +33,10 @@ pub(super) fn run(ctx: &Ctx, f: impl FnOnce() -> Result<i32, Error>) -> i32 {
         Err(e) => {
             let c = code(&e);
             if ctx.json {
-                println!("{}", serde_json::json!({"error": e.to_string(), "exit_code": c}));
+                println!(
+                    "{}",
+                    serde_json::json!({"error": e.to_string(), "exit_code": c})
+                );
             } else {
                 eprintln!("error: {e}");
             }
@@ -54,10 +57,18 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
             return Ok(exit::OK);
         }
         let m = &v.metadata;
-        let clean = |s: &str| -> String { s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect() };
+        let clean = |s: &str| -> String {
+            s.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        };
         println!("{}  {}", m.id, clean(m.title.as_deref().unwrap_or("")));
         println!("  kind       {} ({})", m.kind, m.kind_name);
-        println!("  year/group {} / {}", m.year, clean(m.group.as_deref().unwrap_or("—")));
+        println!(
+            "  year/group {} / {}",
+            m.year,
+            clean(m.group.as_deref().unwrap_or("—"))
+        );
         if let Some(d) = m.date {
             println!("  date       {}", d.format("%d.%m.%Y"));
         }
@@ -86,15 +97,23 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
             Some(d) => println!(
                 "  status     DESTROYED: {}{}",
                 d.note,
-                d.at.map(|t| format!(" (executed {} by {})", t.format("%Y-%m-%d %H:%M:%S UTC"), d.by.as_deref().unwrap_or("")))
-                    .unwrap_or_default()
+                d.at.map(|t| format!(
+                    " (executed {} by {})",
+                    t.format("%Y-%m-%d %H:%M:%S UTC"),
+                    d.by.as_deref().unwrap_or("")
+                ))
+                .unwrap_or_default()
             ),
             None => println!("  status     {}", m.status),
         }
         println!(
             "  location   {}{}",
             v.path.display(),
-            if v.location.present { "" } else { " (no longer on disk)" }
+            if v.location.present {
+                ""
+            } else {
+                " (no longer on disk)"
+            }
         );
         println!(
             "  source     {} (ingested {})",
@@ -143,7 +162,11 @@ pub fn verify(ctx: &Ctx, scope: &Scope, history: bool) -> i32 {
             .archive()
             .box_dirs()
             .iter()
-            .map(|d| archivist::store::boxes::read_manifest(d).map(|m| m.len() as u64).unwrap_or(0))
+            .map(|d| {
+                archivist::store::boxes::read_manifest(d)
+                    .map(|m| m.len() as u64)
+                    .unwrap_or(0)
+            })
             .sum();
         let bar = progress(total, ctx.json || ctx.quiet);
         let run = ar.verify(scope, &|_| bar.inc(1), &Actor::system())?;
@@ -154,7 +177,9 @@ pub fn verify(ctx: &Ctx, scope: &Scope, history: bool) -> i32 {
             for f in &run.findings {
                 let class = format!("{:?}", f.class).to_lowercase();
                 match (&f.expected, &f.actual) {
-                    (Some(e), Some(x)) => println!("{class:<9} {}  expected {e} actual {x}", f.path),
+                    (Some(e), Some(x)) => {
+                        println!("{class:<9} {}  expected {e} actual {x}", f.path)
+                    }
                     _ => println!("{class:<9} {}", f.path),
                 }
             }

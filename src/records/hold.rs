@@ -99,9 +99,9 @@ impl Holds {
     pub fn read_file(root: &Path) -> Result<Option<Holds>> {
         let p = path(root);
         match std::fs::read_to_string(&p) {
-            Ok(t) => toml::from_str(&t)
-                .map(Some)
-                .with_context(|| format!("{} is not valid; run `archivist hold rebuild`", p.display())),
+            Ok(t) => toml::from_str(&t).map(Some).with_context(|| {
+                format!("{} is not valid; run `archivist hold rebuild`", p.display())
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
         }
@@ -139,10 +139,7 @@ impl Holds {
             }
         }
         holds.sort_by_key(|h| h.number);
-        Ok(Holds {
-            holds,
-            lock: None,
-        })
+        Ok(Holds { holds, lock: None })
     }
 
     /// Writes the rendering `holds.toml`.
@@ -318,8 +315,14 @@ pub fn resolve_target(a: &Archive, target: &str) -> Result<(String, TargetKind)>
         if !(1900..=2200).contains(&k.year) {
             return Err(Invalid(format!("{target}: the year {} is out of range", k.year)).into());
         }
-        if k.group.as_deref().is_some_and(|g| g.is_empty() || g.chars().any(char::is_control)) {
-            return Err(Invalid(format!("{target:?}: the group is empty or has control characters")).into());
+        if k.group
+            .as_deref()
+            .is_some_and(|g| g.is_empty() || g.chars().any(char::is_control))
+        {
+            return Err(Invalid(format!(
+                "{target:?}: the group is empty or has control characters"
+            ))
+            .into());
         }
         return Ok((k.to_string(), TargetKind::Case));
     }

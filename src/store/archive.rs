@@ -324,6 +324,9 @@ mod tests {
         assert!(a.contains(&link), "a link into the archive is inside it");
         assert!(a.check_ingest_source(&link).is_err());
         assert!(a.check_ingest_source(&a.inbox.join("x.pdf")).is_ok());
-        assert!(a.check_ingest_source(&dir.path().join("outside.pdf")).is_ok());
+        assert!(
+            a.check_ingest_source(&dir.path().join("outside.pdf"))
+                .is_ok()
+        );
     }
 }

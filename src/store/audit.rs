@@ -357,16 +357,19 @@ impl AuditLog {
             boxes: boxes.map(Path::to_path_buf),
         };
         log.out.file().lock()?;
-        let res = log.ready();
+        let res = log.ready(false);
         let _ = log.out.file().unlock();
         res?;
         Ok(log)
     }
 
     /// Brings the tail to the head (under the file lock): writes the first head of a new
-    /// log, advances a head left behind, cuts a torn line (recording the repair).
-    fn ready(&mut self) -> Result<()> {
-        match check_tail(&self.journal)? {
+    /// log, advances a head left behind, cuts a torn line (recording the repair). A log
+    /// that lost records is always refused. When `strict` is false (opening), a repair
+    /// that fails (a full disk) is left to the next append, which must succeed at it.
+    fn ready(&mut self, strict: bool) -> Result<()> {
+        let heal = match check_tail(&self.journal)? {
+            Tail::Broken(why) => return Err(broken(why)),
             Tail::Fresh => {
                 if self.last.seq > 0 {
                     return Err(broken(format!(
@@ -380,10 +383,10 @@ impl AuditLog {
                         log_path(&self.journal).display()
                     )));
                 }
-                // The head exists before the first record, so a head is never missing
-                // once a log exists.
-                write_head(&self.journal, &Anchor::genesis())?;
                 self.last = Anchor::genesis();
+                // The head exists before the first record, so a head is never missing
+                // once a log has records (head updates are atomic renames).
+                write_head(&self.journal, &Anchor::genesis())
             }
             Tail::AtHead {
                 last,
@@ -391,10 +394,12 @@ impl AuditLog {
                 head_missing,
             } => {
                 self.last = last.clone();
-                if head_missing {
-                    write_head(&self.journal, &last)?;
-                }
-                self.cut_torn(torn)?;
+                let head = if head_missing {
+                    write_head(&self.journal, &last)
+                } else {
+                    Ok(())
+                };
+                head.and_then(|()| self.cut_torn(torn))
             }
             Tail::PastHead { last, torn } => {
                 tracing::warn!(
@@ -402,12 +407,16 @@ impl AuditLog {
                     last.seq
                 );
                 self.last = last.clone();
-                write_head(&self.journal, &last)?;
-                self.cut_torn(torn)?;
+                write_head(&self.journal, &last).and_then(|()| self.cut_torn(torn))
             }
-            Tail::Broken(why) => return Err(broken(why)),
+        };
+        match heal {
+            Err(e) if !strict => {
+                tracing::warn!("{e:#}; left for the next append");
+                Ok(())
+            }
+            other => other,
         }
-        Ok(())
     }
 
     /// What shows that this archive had a log before (boxes, receipts, fixity runs), so
@@ -420,7 +429,14 @@ impl AuditLog {
                 .then(|| Archive::open(root, None).ok().map(|a| a.boxes))
                 .flatten()
         });
-        if let Some(b) = boxes.as_deref().and_then(|b| ledger::all_box_dirs(b).into_iter().next()) {
+        // Boxes with pending placements are an interrupted first batch (written before
+        // its records), which recovery completes and records.
+        let interrupted = self.journal.join("pending.jsonl").exists();
+        if !interrupted
+            && let Some(b) = boxes
+                .as_deref()
+                .and_then(|b| ledger::all_box_dirs(b).into_iter().next())
+        {
             return Some(format!("the archive holds boxes ({})", b.display()));
         }
         ["receipts.jsonl", "fixity.jsonl"]
@@ -468,7 +484,7 @@ impl AuditLog {
             return Ok(Vec::new());
         }
         self.out.file().lock()?;
-        let res = self.ready().and_then(|()| self.write_locked(events));
+        let res = self.ready(true).and_then(|()| self.write_locked(events));
         let _ = self.out.file().unlock();
         res
     }
@@ -586,7 +602,10 @@ pub struct VerifyReport {
 
 /// Checks the whole chain: each record's own hash, its link to the previous one, the
 /// sequence, a torn tail, and the head file. `f` sees every intact record.
-pub fn verify_with(journal_dir: &Path, mut f: impl FnMut(&AuditRecord)) -> io::Result<VerifyReport> {
+pub fn verify_with(
+    journal_dir: &Path,
+    mut f: impl FnMut(&AuditRecord),
+) -> io::Result<VerifyReport> {
     let path = log_path(journal_dir);
     let mut rep = VerifyReport::default();
     let mut prev = GENESIS.to_string();
@@ -719,7 +738,10 @@ pub fn verify_archive(a: &Archive, outside: Option<&Anchor>) -> Result<VerifyRep
                     r.seq,
                     r.time.format("%Y-%m-%d %H:%M"),
                     r.actor,
-                    r.details.get("summary").and_then(|s| s.as_str()).unwrap_or("")
+                    r.details
+                        .get("summary")
+                        .and_then(|s| s.as_str())
+                        .unwrap_or("")
                 ));
                 accepted.push(r.clone());
             }
@@ -728,7 +750,10 @@ pub fn verify_archive(a: &Archive, outside: Option<&Anchor>) -> Result<VerifyRep
                 r.seq,
                 r.time.format("%Y-%m-%d %H:%M"),
                 r.actor,
-                r.details.get("reason").and_then(|s| s.as_str()).unwrap_or("")
+                r.details
+                    .get("reason")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or("")
             )),
             _ => {}
         }

@@ -171,8 +171,17 @@ pub fn verify(a: &Archive, scope: &Scope, on_bytes: &(dyn Fn(u64) + Sync)) -> Re
         if !dir.is_dir() {
             // The whole box (or its year) is gone: every document the log put there.
             for (file, id, destroyed) in expected.get(&box_rel).into_iter().flatten() {
-                let f = if *destroyed { crate::store::archive::sidecar_of(file) } else { file.clone() };
-                plan.find(i, Class::Missing, format!("{box_rel}/{f}"), Some(id.clone()));
+                let f = if *destroyed {
+                    crate::store::archive::sidecar_of(file)
+                } else {
+                    file.clone()
+                };
+                plan.find(
+                    i,
+                    Class::Missing,
+                    format!("{box_rel}/{f}"),
+                    Some(id.clone()),
+                );
             }
             continue;
         }
@@ -183,7 +192,14 @@ pub fn verify(a: &Archive, scope: &Scope, on_bytes: &(dyn Fn(u64) + Sync)) -> Re
         check_tag_files(&mut plan, i, dir, &box_rel);
         check_history(&mut plan, i, &box_rel, &manifest, expected.get(&box_rel));
         find_untracked(&mut plan, i, dir, &box_rel, &manifest, &tags);
-        plan_hashing(&mut plan, i, dir, scope, &mut rng, manifest.into_iter().chain(tags));
+        plan_hashing(
+            &mut plan,
+            i,
+            dir,
+            scope,
+            &mut rng,
+            manifest.into_iter().chain(tags),
+        );
     }
     if scope.box_filter.is_none() {
         check_journals(&mut plan, a, &led);
@@ -256,7 +272,12 @@ fn check_history(
             file.clone()
         };
         if !manifest.contains_key(&want) {
-            plan.find(i, Class::Missing, format!("{box_rel}/{want}"), Some(id.clone()));
+            plan.find(
+                i,
+                Class::Missing,
+                format!("{box_rel}/{want}"),
+                Some(id.clone()),
+            );
         }
     }
 }
@@ -334,7 +355,10 @@ fn check_journals(plan: &mut Plan, a: &Archive, led: &Ledger) {
         plan.findings.push(Finding {
             class: Class::Missing,
             path: a.rel(&receipts),
-            expected: Some(format!("receipts of {} archived document(s)", led.archived_records)),
+            expected: Some(format!(
+                "receipts of {} archived document(s)",
+                led.archived_records
+            )),
             actual: None,
         });
     }
@@ -343,14 +367,22 @@ fn check_journals(plan: &mut Plan, a: &Archive, led: &Ledger) {
         plan.findings.push(Finding {
             class: Class::Missing,
             path: a.rel(&history_path(a)),
-            expected: Some(format!("{} run(s) recorded in the audit log", led.fixity_checked)),
+            expected: Some(format!(
+                "{} run(s) recorded in the audit log",
+                led.fixity_checked
+            )),
             actual: Some(format!("{runs} run(s)")),
         });
     }
 }
 
 /// Hashes the planned files in parallel and totals the run.
-fn hash_all(mut plan: Plan, on_bytes: &(dyn Fn(u64) + Sync), start: DateTime<Utc>, scope: &Scope) -> Result<Run> {
+fn hash_all(
+    mut plan: Plan,
+    on_bytes: &(dyn Fn(u64) + Sync),
+    start: DateTime<Utc>,
+    scope: &Scope,
+) -> Result<Run> {
     let hashed = AtomicU64::new(0);
     let reports = &plan.reports;
     let results: Vec<(usize, Option<Finding>)> = plan
@@ -391,7 +423,8 @@ fn hash_all(mut plan: Plan, on_bytes: &(dyn Fn(u64) + Sync), start: DateTime<Utc
         }
         plan.findings.extend(f);
     }
-    plan.findings.sort_by(|a, b| (a.class, &a.path).cmp(&(b.class, &b.path)));
+    plan.findings
+        .sort_by(|a, b| (a.class, &a.path).cmp(&(b.class, &b.path)));
     let reports = plan.reports;
     let count = |c: Class| plan.findings.iter().filter(|f| f.class == c).count() as u64;
     Ok(Run {
@@ -433,9 +466,14 @@ pub fn record(a: &Archive, run: &Run) -> Result<()> {
         .with_context(|| format!("cannot create {}", a.journal.display()))?;
     let p = history_path(a);
     if let Some(ev) = jsonl::cut_torn_tail(&p, &crate::store::audit::torn_dir(&a.journal))? {
-        tracing::warn!("{} ended in a torn line; moved to {}", p.display(), ev.saved_to);
+        tracing::warn!(
+            "{} ended in a torn line; moved to {}",
+            p.display(),
+            ev.saved_to
+        );
     }
-    let mut out = jsonl::Appender::open(&p).with_context(|| format!("cannot open {}", p.display()))?;
+    let mut out =
+        jsonl::Appender::open(&p).with_context(|| format!("cannot open {}", p.display()))?;
     out.file().lock()?;
     let res = out.append(std::slice::from_ref(run));
     let _ = out.file().unlock();

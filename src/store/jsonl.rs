@@ -387,7 +387,9 @@ mod tests {
         assert_eq!(tail(&p).unwrap().torn(), 5);
         assert_eq!(last_line(&p).unwrap().unwrap(), b"{\"n\":2}".to_vec());
 
-        let ev = cut_torn_tail(&p, &dir.path().join("torn")).unwrap().unwrap();
+        let ev = cut_torn_tail(&p, &dir.path().join("torn"))
+            .unwrap()
+            .unwrap();
         assert_eq!(ev.bytes, 5);
         assert_eq!(
             fs::read(dir.path().join(&ev.saved_to)).unwrap(),

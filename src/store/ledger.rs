@@ -397,10 +397,7 @@ mod tests {
     fn record_paths_split_into_box_and_file() {
         assert_eq!(
             split_path("boxes/2024/ПК-2024-017/data/journal/x.pdf"),
-            Some((
-                "boxes/2024/ПК-2024-017".into(),
-                "data/journal/x.pdf".into()
-            ))
+            Some(("boxes/2024/ПК-2024-017".into(), "data/journal/x.pdf".into()))
         );
         // A group named like the payload folder still splits right.
         assert_eq!(

@@ -99,7 +99,11 @@ pub struct FileLock {
 }
 
 impl FileLock {
-    pub fn acquire(path: &Path, what: &str, wait: std::time::Duration) -> Result<FileLock, LockError> {
+    pub fn acquire(
+        path: &Path,
+        what: &str,
+        wait: std::time::Duration,
+    ) -> Result<FileLock, LockError> {
         let io_err = |source| LockError::Io {
             path: path.to_path_buf(),
             source,
@@ -124,7 +128,10 @@ impl FileLock {
                 Err(TryLockError::WouldBlock) => {
                     return Err(LockError::Held {
                         root: path.to_path_buf(),
-                        holder: format!("another archivist command changing {what} (waited {:?})", wait),
+                        holder: format!(
+                            "another archivist command changing {what} (waited {:?})",
+                            wait
+                        ),
                     });
                 }
                 Err(TryLockError::Error(e)) => return Err(io_err(e)),

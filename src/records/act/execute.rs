@@ -53,7 +53,12 @@ pub fn execute(a: &Archive, n: u32, actor: &Actor) -> Result<Act> {
     check_approval(a, &act, &logged)?;
     let targets = confine_all(a, &act, &logged.destroyed)?;
     let mut done = logged.destroyed.clone();
-    done.extend(targets.iter().filter(|t| t.in_progress).map(|t| t.doc.id.clone()));
+    done.extend(
+        targets
+            .iter()
+            .filter(|t| t.in_progress)
+            .map(|t| t.doc.id.clone()),
+    );
     check_eligible(a, &act, &targets, &done)?;
     run(a, act, targets, &logged, actor)
 }
@@ -143,7 +148,11 @@ fn check_approval(a: &Archive, act: &Act, logged: &ActLog) -> Result<()> {
 /// scan listed in its manifest with the act's SHA-256 and its sidecar naming the same id
 /// (or already a tombstone of this act, when a crash interrupted it). Documents in
 /// `destroyed` are done and skipped.
-pub(super) fn confine_all(a: &Archive, act: &Act, destroyed: &HashSet<String>) -> Result<Vec<Target>> {
+pub(super) fn confine_all(
+    a: &Archive,
+    act: &Act,
+    destroyed: &HashSet<String>,
+) -> Result<Vec<Target>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut manifests: HashMap<String, BTreeMap<String, String>> = HashMap::new();
@@ -183,7 +192,12 @@ fn confine(
     d: &ActDocument,
     manifests: &mut HashMap<String, BTreeMap<String, String>>,
 ) -> Result<Target> {
-    let what = format!("document {} ({}/{})", &d.id[..12.min(d.id.len())], d.box_path, d.file);
+    let what = format!(
+        "document {} ({}/{})",
+        &d.id[..12.min(d.id.len())],
+        d.box_path,
+        d.file
+    );
     anyhow::ensure!(
         plain_relative(&d.box_path) && plain_relative(&d.file),
         "{what}: its path is not a plain relative path inside the archive"
@@ -195,14 +209,22 @@ fn confine(
         .unwrap_or(false);
     let file_parts: Vec<&str> = d.file.split('/').collect();
     anyhow::ensure!(
-        in_boxes && file_parts.len() == 3 && file_parts[0] == "data" && d.file.to_ascii_lowercase().ends_with(".pdf"),
+        in_boxes
+            && file_parts.len() == 3
+            && file_parts[0] == "data"
+            && d.file.to_ascii_lowercase().ends_with(".pdf"),
         "{what}: not a scan inside a box (boxes/<year>/<group>/data/<kind>/<name>.pdf)"
     );
     // Symlinks: the folders must resolve inside the boxes, the files must not be links.
     let kind_dir = dir.join("data").join(file_parts[1]);
-    let real = fs::canonicalize(&kind_dir).with_context(|| format!("{what}: its folder cannot be resolved"))?;
+    let real = fs::canonicalize(&kind_dir)
+        .with_context(|| format!("{what}: its folder cannot be resolved"))?;
     anyhow::ensure!(
-        real.starts_with(boxes_real) && real.strip_prefix(boxes_real).map(|r| r.components().count() == 4).unwrap_or(false),
+        real.starts_with(boxes_real)
+            && real
+                .strip_prefix(boxes_real)
+                .map(|r| r.components().count() == 4)
+                .unwrap_or(false),
         "{what}: its folder leads outside the boxes (a symbolic link)"
     );
     let scan = dir.join(&d.file);
@@ -215,7 +237,8 @@ fn confine(
     }
     anyhow::ensure!(d.id == d.sha256, "{what}: its id is not its scan's SHA-256");
     let meta = DocumentMeta::from_toml(
-        &fs::read_to_string(&sidecar).with_context(|| format!("cannot read {}", sidecar.display()))?,
+        &fs::read_to_string(&sidecar)
+            .with_context(|| format!("cannot read {}", sidecar.display()))?,
     )
     .with_context(|| format!("{} is not a valid sidecar", sidecar.display()))?;
     anyhow::ensure!(
@@ -255,7 +278,12 @@ fn confine(
 /// as of the earlier of the act's date and today (never before a period ends), and
 /// nothing changed in the archive since approval (documents added to a case, fixity,
 /// holds: [`changes_except`]).
-fn check_eligible(a: &Archive, act: &Act, targets: &[Target], done: &HashSet<String>) -> Result<()> {
+fn check_eligible(
+    a: &Archive,
+    act: &Act,
+    targets: &[Target],
+    done: &HashSet<String>,
+) -> Result<()> {
     let today = chrono::Local::now().date_naive();
     let when = act.date.min(today);
     let mut problems = Vec::new();
@@ -268,7 +296,10 @@ fn check_eligible(a: &Archive, act: &Act, targets: &[Target], done: &HashSet<Str
             continue;
         }
         let Some(kind) = a.nomenclature.kind(&c.kind) else {
-            problems.push(format!("case {}: kind {} is no longer in the nomenclature", c.key, c.kind));
+            problems.push(format!(
+                "case {}: kind {} is no longer in the nomenclature",
+                c.key, c.kind
+            ));
             continue;
         };
         if kind.case_index != c.index {
@@ -299,8 +330,10 @@ fn check_eligible(a: &Archive, act: &Act, targets: &[Target], done: &HashSet<Str
         let closing = docs.iter().map(|t| t.meta.year).max().unwrap_or(c.year);
         let event = match &kind.period {
             crate::config::nomenclature::Period::YearsAfterEvent { event, .. } => {
-                let dates: Vec<Option<NaiveDate>> =
-                    docs.iter().map(|t| t.meta.events.get(event).copied()).collect();
+                let dates: Vec<Option<NaiveDate>> = docs
+                    .iter()
+                    .map(|t| t.meta.events.get(event).copied())
+                    .collect();
                 if dates.iter().all(Option::is_some) {
                     dates.into_iter().flatten().max()
                 } else {
@@ -338,7 +371,15 @@ fn check_no_holds(a: &Archive, act: &Act, targets: &[&Target]) -> Result<()> {
             holds
                 .covering(&t.case, &t.doc.id)
                 .into_iter()
-                .map(move |h| format!("hold #{} («{}») on {} in case {}", h.number, h.reason, &t.doc.id[..12], t.case))
+                .map(move |h| {
+                    format!(
+                        "hold #{} («{}») on {} in case {}",
+                        h.number,
+                        h.reason,
+                        &t.doc.id[..12],
+                        t.case
+                    )
+                })
         })
         .collect();
     if !blocking.is_empty() {
@@ -351,7 +392,13 @@ fn check_no_holds(a: &Archive, act: &Act, targets: &[&Target]) -> Result<()> {
 }
 
 /// Destroys box by box, each under the holds' lock, then finishes the act.
-fn run(a: &Archive, mut act: Act, targets: Vec<Target>, logged: &ActLog, actor: &Actor) -> Result<Act> {
+fn run(
+    a: &Archive,
+    mut act: Act,
+    targets: Vec<Target>,
+    logged: &ActLog,
+    actor: &Actor,
+) -> Result<Act> {
     let n = act.number;
     let mut log = AuditLog::open_archive(a, actor)?;
     if !logged.started && logged.destroyed.is_empty() {
@@ -375,7 +422,9 @@ fn run(a: &Archive, mut act: Act, targets: Vec<Target>, logged: &ActLog, actor: 
                 Event::new("destroyed")
                     .id(&t.doc.id)
                     .path(format!("{box_rel}/{}", t.doc.file))
-                    .details(json!({"act": n, "sha256": t.doc.sha256, "note": act.destruction_note()}))
+                    .details(
+                        json!({"act": n, "sha256": t.doc.sha256, "note": act.destruction_note()}),
+                    )
             })
             .collect();
         log.append(events)?;
@@ -401,7 +450,8 @@ fn destroy(act: &Act, targets: &[&Target], count: &mut usize) -> Result<Vec<Docu
         if meta.status != Status::Destroyed {
             meta.status = Status::Destroyed;
             meta.status_note = Some(note.clone());
-            meta.events.insert("destroyed".into(), Utc::now().date_naive());
+            meta.events
+                .insert("destroyed".into(), Utc::now().date_naive());
             meta.text_file = None;
             fsutil::write_atomic(&t.sidecar, meta.to_toml()?.as_bytes(), true)
                 .with_context(|| format!("cannot write the tombstone {}", t.sidecar.display()))?;
@@ -455,7 +505,8 @@ fn finish_box(a: &Archive, dir: &Path, anchor: Anchor) -> Result<()> {
 fn finish(a: &Archive, mut act: Act, log: &mut AuditLog, logged: &ActLog) -> Result<Act> {
     if !logged.executed {
         log.append_one(
-            Event::new("act-executed").details(json!({"act": act.number, "documents": act.destroyed.len()})),
+            Event::new("act-executed")
+                .details(json!({"act": act.number, "documents": act.destroyed.len()})),
         )?;
     }
     act.state = State::Executed;
@@ -489,7 +540,15 @@ mod tests {
     fn only_plain_relative_paths_pass() {
         assert!(plain_relative("boxes/2019/ПК-2019-017"));
         assert!(plain_relative("data/journal/x.pdf"));
-        for bad in ["", "/etc", "../x", "boxes/../../x", "./boxes", "boxes//x/..", "a\\b"] {
+        for bad in [
+            "",
+            "/etc",
+            "../x",
+            "boxes/../../x",
+            "./boxes",
+            "boxes//x/..",
+            "a\\b",
+        ] {
             assert!(!plain_relative(bad), "{bad}");
         }
     }

@@ -294,7 +294,12 @@ pub fn changes(a: &Archive, act: &Act) -> Result<Vec<String>> {
 }
 
 /// [`changes`], skipping documents in `done` (destroyed by this act, or being destroyed).
-fn changes_except(a: &Archive, act: &Act, done: &HashSet<String>, holds: &Holds) -> Result<Vec<String>> {
+fn changes_except(
+    a: &Archive,
+    act: &Act,
+    done: &HashSet<String>,
+    holds: &Holds,
+) -> Result<Vec<String>> {
     let ix = SearchIndex::open(&a.index)?;
     let mut problems = Vec::new();
     let cases = retention::cases(&ix, &a.nomenclature)?;
@@ -446,7 +451,7 @@ fn next_number(a: &Archive) -> Result<u32> {
         .unwrap_or(0);
     let in_log = audit::records_of(&a.journal, &["act-drafted"])?
         .iter()
-        .filter_map(|r| act_of(r))
+        .filter_map(act_of)
         .max()
         .unwrap_or(0);
     Ok(on_disk.max(in_log) + 1)
@@ -546,7 +551,10 @@ pub fn approve(
     {
         return Ok(Ok(save_approved(a, act, r)?));
     }
-    let mut problems = execute::confine_all(a, &act, &HashSet::new()).err().map(|e| vec![format!("{e:#}")]).unwrap_or_default();
+    let mut problems = execute::confine_all(a, &act, &HashSet::new())
+        .err()
+        .map(|e| vec![format!("{e:#}")])
+        .unwrap_or_default();
     if problems.is_empty() {
         problems = changes(a, &act)?;
     }
@@ -616,7 +624,9 @@ pub fn check_all(a: &Archive) -> Result<Vec<String>> {
             }
         };
         if !logged.drafted {
-            out.push(format!("act № {n} has no `act-drafted` record in the audit log"));
+            out.push(format!(
+                "act № {n} has no `act-drafted` record in the audit log"
+            ));
         }
         if act.state == State::Draft {
             continue;

@@ -206,7 +206,11 @@ fn md_table<R>(
     cells: impl Fn(usize, &R) -> Vec<String>,
 ) -> String {
     let heads: Vec<&str> = headings.collect();
-    let mut md = format!("| {} |\n|{}\n", heads.join(" | "), "---|".repeat(heads.len()));
+    let mut md = format!(
+        "| {} |\n|{}\n",
+        heads.join(" | "),
+        "---|".repeat(heads.len())
+    );
     for (i, r) in rows.iter().enumerate() {
         let cs: Vec<String> = cells(i, r).iter().map(|c| md_cell(c)).collect();
         md.push_str(&format!("| {} |\n", cs.join(" | ")));
