@@ -58,9 +58,6 @@ impl Hold {
 pub struct Holds {
     #[serde(default, rename = "hold")]
     pub holds: Vec<Hold>,
-    /// Held while this value may be changed and saved ([`Holds::load`]).
-    #[serde(skip)]
-    lock: Option<FileLock>,
 }
 
 /// `ROOT/holds.toml`, the rendering.
@@ -82,17 +79,12 @@ pub fn lock(root: &Path) -> Result<FileLock> {
 }
 
 impl Holds {
-    /// The holds in force (replayed from the audit log), locked until this value is
-    /// dropped so that a change and its `save` are one turn. For code that reads and then
-    /// saves; the use cases are [`add`], [`release`] and [`list`].
+    /// The holds in force at the archive `root` (replayed from its audit log).
     pub fn load(root: &Path) -> Result<Holds> {
-        let lock = lock(root)?;
         let journal = Archive::open(root, None)
             .map(|a| a.journal)
             .unwrap_or_else(|_| root.join("journal"));
-        let mut h = Holds::from_log(&journal)?;
-        h.lock = Some(lock);
-        Ok(h)
+        Holds::from_log(&journal)
     }
 
     /// `holds.toml` as it is on disk (`None` when absent).
@@ -139,7 +131,7 @@ impl Holds {
             }
         }
         holds.sort_by_key(|h| h.number);
-        Ok(Holds { holds, lock: None })
+        Ok(Holds { holds })
     }
 
     /// Writes the rendering `holds.toml`.
@@ -160,7 +152,7 @@ impl Holds {
         self.holds.iter().map(|h| h.number).max().unwrap_or(0) + 1
     }
 
-    /// Adds a hold to this value (the caller records and saves it).
+    /// Adds a hold to this value (the caller holds [`lock`], records and saves it).
     pub fn add(
         &mut self,
         target: String,
@@ -183,7 +175,8 @@ impl Holds {
         h
     }
 
-    /// Releases the active holds matching a hold number or a target.
+    /// Releases the active holds matching a hold number or a target (the caller holds
+    /// [`lock`], records and saves it).
     pub fn release(&mut self, what: &str, reason: String, by: String) -> Vec<Hold> {
         let n: Option<u32> = what.trim().trim_start_matches('#').parse().ok();
         let mut out = Vec::new();

@@ -362,6 +362,15 @@ fn check_journals(plan: &mut Plan, a: &Archive, led: &Ledger) {
             actual: None,
         });
     }
+    if led.records == 0 && !ledger::all_box_dirs(&a.boxes).is_empty() {
+        let log = crate::store::audit::log_path(&a.journal);
+        plan.findings.push(Finding {
+            class: Class::Missing,
+            path: a.rel(&log),
+            expected: Some("the records of the documents in the boxes".into()),
+            actual: Some("no records".into()),
+        });
+    }
     let runs = history(a).map(|h| h.len() as u64).unwrap_or(0);
     if runs < led.fixity_checked {
         plan.findings.push(Finding {

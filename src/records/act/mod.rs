@@ -477,7 +477,12 @@ pub struct ActLog {
 
 impl ActLog {
     pub fn read(a: &Archive, n: u32) -> Result<ActLog> {
-        let mut l = ActLog::default();
+        Ok(ActLog::read_all(a)?.remove(&n).unwrap_or_default())
+    }
+
+    /// Every act the log names, in one pass over it.
+    pub fn read_all(a: &Archive) -> Result<BTreeMap<u32, ActLog>> {
+        let mut all: BTreeMap<u32, ActLog> = BTreeMap::new();
         let records = audit::records_of(
             &a.journal,
             &[
@@ -488,7 +493,9 @@ impl ActLog {
                 "act-executed",
             ],
         )?;
-        for r in records.into_iter().filter(|r| act_of(r) == Some(n)) {
+        for r in records {
+            let Some(n) = act_of(&r) else { continue };
+            let l = all.entry(n).or_default();
             match r.action.as_str() {
                 "act-drafted" => {
                     l.drafted = true;
@@ -501,7 +508,7 @@ impl ActLog {
                 _ => {}
             }
         }
-        Ok(l)
+        Ok(all)
     }
 
     /// The seal the approval record carries.
@@ -602,13 +609,10 @@ pub fn check_all(a: &Archive) -> Result<Vec<String>> {
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
         .collect();
-    numbers.extend(
-        audit::records_of(&a.journal, &["act-drafted"])?
-            .iter()
-            .filter_map(act_of),
-    );
+    let mut logs = ActLog::read_all(a)?;
+    numbers.extend(logs.keys().copied());
     for n in numbers {
-        let logged = ActLog::read(a, n)?;
+        let logged = logs.remove(&n).unwrap_or_default();
         let act = match load(a, n) {
             Ok(act) => act,
             Err(_) if !act_dir(a, n).exists() => {
