@@ -8,6 +8,12 @@
 
 pub mod integrity;
 pub mod records;
+mod ingest;
+mod retention;
+mod search;
+
+pub use ingest::{IngestProgress, IngestReport, OcrDocument, OcrReport, OcrTarget};
+pub use search::{CheckReport, Reindexed};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,10 +2,9 @@
 //! or JSON.
 
 use archivist::records::hold::Hold;
-use archivist::store::audit::Actor;
 
-use super::commands::Ctx;
-use super::exit;
+use super::render::outln;
+use super::{Ctx, exit};
 use super::integrity::{open, print_json, run};
 
 fn line(h: &Hold) -> String {
@@ -25,11 +24,11 @@ fn line(h: &Hold) -> String {
 
 pub fn add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
     run(ctx, || {
-        let h = open(ctx)?.hold_add(target, reason, &Actor::system())?;
+        let h = open(ctx)?.hold_add(target, reason, &ctx.actor())?;
         if ctx.json {
             print_json(&h);
         } else {
-            println!("hold #{} on {} ({})", h.number, h.target, h.reason);
+            outln!("hold #{} on {} ({})", h.number, h.target, h.reason);
         }
         Ok(exit::OK)
     })
@@ -37,12 +36,12 @@ pub fn add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
 
 pub fn release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
     run(ctx, || {
-        let released = open(ctx)?.hold_release(what, reason, &Actor::system())?;
+        let released = open(ctx)?.hold_release(what, reason, &ctx.actor())?;
         if ctx.json {
             print_json(&released);
         } else {
             for h in &released {
-                println!("released hold #{} on {}", h.number, h.target);
+                outln!("released hold #{} on {}", h.number, h.target);
             }
         }
         Ok(exit::OK)
@@ -56,7 +55,7 @@ pub fn list(ctx: &Ctx, all: bool) -> i32 {
             print_json(&holds);
         } else {
             for h in &holds {
-                println!("{}", line(h));
+                outln!("{}", line(h));
             }
         }
         Ok(exit::OK)
@@ -65,16 +64,16 @@ pub fn list(ctx: &Ctx, all: bool) -> i32 {
 
 pub fn rebuild(ctx: &Ctx) -> i32 {
     run(ctx, || {
-        let r = open(ctx)?.holds_rebuild(&Actor::system())?;
+        let r = open(ctx)?.holds_rebuild(&ctx.actor())?;
         if ctx.json {
             print_json(&r);
         } else {
-            println!(
+            outln!(
                 "holds.toml rewritten from the audit log: {} hold(s), {} in force",
                 r.holds, r.active
             );
             for d in &r.differences {
-                println!("  was: {d}");
+                outln!("  was: {d}");
             }
         }
         Ok(exit::OK)

@@ -3,50 +3,26 @@
 //! as JSON.
 
 use archivist::api::Archivist;
-use archivist::error::{Error, ErrorKind};
-use archivist::store::audit::Actor;
+use archivist::error::Error;
 use archivist::store::fixity::Scope;
 use serde::Serialize;
 
-use super::commands::{Ctx, progress};
-use super::exit;
+use super::render::{fail, outln, write_stdout};
+use super::{Ctx, exit};
 
 pub(super) fn open(ctx: &Ctx) -> Result<Archivist, Error> {
-    Archivist::open(&ctx.root, ctx.config.as_deref())
-}
-
-/// The exit code of a library error (docs: 1 findings/refused, 2 usage, 3 locked, 4
-/// failure, 5 not found).
-fn code(e: &Error) -> i32 {
-    match e.kind() {
-        ErrorKind::NotFound => exit::NOT_FOUND,
-        ErrorKind::Invalid => exit::USAGE,
-        ErrorKind::Locked => exit::LOCKED,
-        ErrorKind::Refused => exit::FINDINGS,
-        ErrorKind::Failure => exit::FAILURE,
-    }
+    ctx.open()
 }
 
 pub(super) fn run(ctx: &Ctx, f: impl FnOnce() -> Result<i32, Error>) -> i32 {
-    match f() {
-        Ok(c) => c,
-        Err(e) => {
-            let c = code(&e);
-            if ctx.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"error": e.to_string(), "exit_code": c})
-                );
-            } else {
-                eprintln!("error: {e}");
-            }
-            c
-        }
-    }
+    f().unwrap_or_else(|e| fail(ctx, &e))
 }
 
 pub(super) fn print_json(v: &impl Serialize) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => write_stdout(format!("{s}\n").as_bytes()),
+        Err(e) => eprintln!("error: cannot write the result as JSON: {e}"),
+    }
 }
 
 pub fn show(ctx: &Ctx, id: &str) -> i32 {
@@ -62,30 +38,30 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect()
         };
-        println!("{}  {}", m.id, clean(m.title.as_deref().unwrap_or("")));
-        println!("  kind       {} ({})", m.kind, m.kind_name);
-        println!(
+        outln!("{}  {}", m.id, clean(m.title.as_deref().unwrap_or("")));
+        outln!("  kind       {} ({})", m.kind, m.kind_name);
+        outln!(
             "  year/group {} / {}",
             m.year,
             clean(m.group.as_deref().unwrap_or("—"))
         );
         if let Some(d) = m.date {
-            println!("  date       {}", d.format("%d.%m.%Y"));
+            outln!("  date       {}", d.format("%d.%m.%Y"));
         }
         if let Some(n) = &m.number {
-            println!("  number     № {}", clean(n));
+            outln!("  number     № {}", clean(n));
         }
         if let Some(p) = &m.programme {
-            println!("  programme  {}", clean(p));
+            outln!("  programme  {}", clean(p));
         }
         if !m.learners.is_empty() {
-            println!("  learners   {}", clean(&m.learners.join("; ")));
+            outln!("  learners   {}", clean(&m.learners.join("; ")));
         }
-        println!(
+        outln!(
             "  pages      {}   size {} bytes   text layer {:?}",
             m.pages, m.size, m.pdf.text_layer
         );
-        println!(
+        outln!(
             "  case       {} «{}», {} ({}){}",
             m.case.index,
             m.case.title,
@@ -94,7 +70,7 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
             if m.case.epk { ", ЭПК" } else { "" }
         );
         match &v.destruction {
-            Some(d) => println!(
+            Some(d) => outln!(
                 "  status     DESTROYED: {}{}",
                 d.note,
                 d.at.map(|t| format!(
@@ -104,9 +80,9 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
                 ))
                 .unwrap_or_default()
             ),
-            None => println!("  status     {}", m.status),
+            None => outln!("  status     {}", m.status),
         }
-        println!(
+        outln!(
             "  location   {}{}",
             v.path.display(),
             if v.location.present {
@@ -115,14 +91,14 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
                 " (no longer on disk)"
             }
         );
-        println!(
+        outln!(
             "  source     {} (ingested {})",
             clean(&m.source_path),
             m.ingested_at.format("%Y-%m-%d %H:%M:%S UTC")
         );
-        println!("  history");
+        outln!("  history");
         for h in &v.history {
-            println!(
+            outln!(
                 "    {}  #{} {} by {}",
                 h.time.format("%Y-%m-%d %H:%M:%S"),
                 h.seq,
@@ -143,7 +119,7 @@ pub fn verify(ctx: &Ctx, scope: &Scope, history: bool) -> i32 {
                 print_json(&runs);
             } else {
                 for r in &runs {
-                    println!(
+                    outln!(
                         "{}  {:>6.1}s  {:<24} {} files: {} intact, {} changed, {} missing, {} untracked",
                         r.start.format("%Y-%m-%d %H:%M:%S"),
                         (r.end - r.start).num_milliseconds() as f64 / 1000.0,
@@ -168,8 +144,8 @@ pub fn verify(ctx: &Ctx, scope: &Scope, history: bool) -> i32 {
                     .unwrap_or(0)
             })
             .sum();
-        let bar = progress(total, ctx.json || ctx.quiet);
-        let run = ar.verify(scope, &|_| bar.inc(1), &Actor::system())?;
+        let bar = ctx.progress(total);
+        let run = ar.verify(scope, &|_| bar.inc(1), &ctx.actor())?;
         bar.finish_and_clear();
         if ctx.json {
             print_json(&run);
@@ -178,13 +154,13 @@ pub fn verify(ctx: &Ctx, scope: &Scope, history: bool) -> i32 {
                 let class = format!("{:?}", f.class).to_lowercase();
                 match (&f.expected, &f.actual) {
                     (Some(e), Some(x)) => {
-                        println!("{class:<9} {}  expected {e} actual {x}", f.path)
+                        outln!("{class:<9} {}  expected {e} actual {x}", f.path)
                     }
-                    _ => println!("{class:<9} {}", f.path),
+                    _ => outln!("{class:<9} {}", f.path),
                 }
             }
             let secs = ((run.end - run.start).num_milliseconds() as f64 / 1000.0).max(0.001);
-            println!(
+            outln!(
                 "{} file(s), {:.1} MB in {:.1}s ({:.0} MB/s): {} intact, {} changed, {} missing, {} untracked",
                 run.files,
                 run.bytes as f64 / 1e6,
@@ -210,22 +186,22 @@ pub fn audit_verify(ctx: &Ctx, anchor: Option<&str>) -> i32 {
             print_json(&rep);
         } else {
             if rep.ok {
-                println!(
+                outln!(
                     "audit log intact: {} record(s), last hash {}; {} box anchor(s) found in the chain",
                     rep.records, rep.last_hash, rep.anchors_checked
                 );
             } else {
-                println!(
+                outln!(
                     "audit log BROKEN: {} problem(s) in {} record(s)",
                     rep.problems.len(),
                     rep.records
                 );
                 for p in &rep.problems {
-                    println!("  {p}");
+                    outln!("  {p}");
                 }
             }
             for i in &rep.incidents {
-                println!("  incident: {i}");
+                outln!("  incident: {i}");
             }
         }
         Ok(if rep.ok { exit::OK } else { exit::FINDINGS })
@@ -234,17 +210,17 @@ pub fn audit_verify(ctx: &Ctx, anchor: Option<&str>) -> i32 {
 
 pub fn audit_repair(ctx: &Ctx, accept_loss: bool) -> i32 {
     run(ctx, || {
-        let rep = open(ctx)?.audit_repair(accept_loss, &Actor::system())?;
+        let rep = open(ctx)?.audit_repair(accept_loss, &ctx.actor())?;
         if ctx.json {
             print_json(&rep);
         } else if rep.repaired.is_empty() {
-            println!("nothing to repair");
+            outln!("nothing to repair");
         } else {
             for r in &rep.repaired {
-                println!("repaired: {r}");
+                outln!("repaired: {r}");
             }
             if let Some(last) = rep.records.last() {
-                println!("recorded as audit record {}", last.seq);
+                outln!("recorded as audit record {}", last.seq);
             }
         }
         Ok(exit::OK)
@@ -257,7 +233,7 @@ pub fn audit_head(ctx: &Ctx) -> i32 {
         if ctx.json {
             print_json(&h);
         } else {
-            println!("{h}");
+            outln!("{h}");
         }
         Ok(exit::OK)
     })

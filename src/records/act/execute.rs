@@ -408,7 +408,7 @@ fn run(
     for t in &targets {
         by_box.entry(t.box_rel.clone()).or_default().push(t);
     }
-    let mut sink = crate::search::index::sink_for(a)?;
+    let mut sink = crate::search::sink_for(a)?;
     let mut count = act.destroyed.len();
     for (box_rel, ts) in by_box {
         let _turn = hold::lock(&a.root)?;
