@@ -6,6 +6,8 @@
 //! State changes take the [`Actor`] who asks for them, so the audit log names the person
 //! (the operating-system user on the command line, the signed-in user on the web).
 
+pub mod integrity;
+pub mod records;
 mod ingest;
 mod retention;
 mod search;

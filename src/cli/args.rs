@@ -179,6 +179,8 @@ pub enum HoldCommand {
         #[arg(long)]
         all: bool,
     },
+    /// Rewrite holds.toml from the holds recorded in the audit log.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -207,6 +209,18 @@ pub enum DisposalCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of the audit log.
-    Verify,
+    /// Check the audit log: its chain, head and box anchors, and the archive against it.
+    Verify {
+        /// An anchor kept outside the archive ("SEQ HASH" from `audit head`).
+        #[arg(long)]
+        anchor: Option<String>,
+    },
+    /// Repair torn journal lines and a lost head, keeping evidence, as an audited act.
+    Repair {
+        /// Also record the loss of audit records (a cut or deleted log) and go on.
+        #[arg(long)]
+        accept_loss: bool,
+    },
+    /// Print the audit log's head ("SEQ HASH") to keep outside the archive.
+    Head,
 }

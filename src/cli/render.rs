@@ -139,3 +139,11 @@ mod tests {
         assert_eq!(one_line("a\nb"), "a b");
     }
 }
+
+/// `println!` through [`write_stdout`]: a closed pipe ends the output quietly.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        $crate::cli::render::write_stdout(format!("{}\n", format_args!($($t)*)).as_bytes())
+    };
+}
+pub(crate) use outln;

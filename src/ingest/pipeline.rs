@@ -136,7 +136,7 @@ impl<'a> Ingestor<'a> {
         ] {
             fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
         }
-        let audit = AuditLog::open(&archive.journal, actor).with_context(|| {
+        let audit = AuditLog::open_archive(archive, actor).with_context(|| {
             format!("cannot open the audit log in {}", archive.journal.display())
         })?;
         let receipts = ReceiptLog::open(&archive.journal).with_context(|| {
@@ -218,8 +218,10 @@ impl<'a> Ingestor<'a> {
         // durable before the manifests that name them, and one more the manifests.
         crate::store::fsutil::syncfs(&self.archive.boxes)
             .context("cannot flush the archive to disk")?;
+        let anchor = self.audit.head();
         for key in touched {
-            if let Some(b) = self.boxes.get(key) {
+            if let Some(b) = self.boxes.get_mut(key) {
+                b.anchor = Some(anchor.clone());
                 b.write_tag_files(&self.archive.nomenclature.organisation, false)
                     .with_context(|| format!("cannot write the manifests of box {key}"))?;
             }
