@@ -74,11 +74,13 @@ fn main() {
                     warnings: vec![],
                 },
                 provenance: Default::default(),
+                provenance_detail: Default::default(),
                 events: Default::default(),
                 status: archivist::store::document::Status::Active,
                 status_note: None,
                 original: None,
                 ocr: None,
+                results: None,
             };
             w.add_document(ix.document(&meta, "")).unwrap();
         }

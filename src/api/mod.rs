@@ -6,11 +6,23 @@
 //! State changes take the [`Actor`] who asks for them, so the audit log names the person
 //! (the operating-system user on the command line, the signed-in user on the web).
 
+pub mod integrity;
 pub mod print;
+pub mod records;
+mod ingest;
+mod retention;
+mod search;
+
+pub use ingest::{IngestProgress, IngestReport, OcrDocument, OcrReport, OcrTarget};
+pub use search::{CheckReport, Reindexed};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+
+mod learners;
+
+pub use learners::Dossier;
 
 use crate::error::Result;
 use crate::store::archive::Archive;

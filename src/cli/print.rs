@@ -8,11 +8,11 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::json;
 
-use super::commands::Ctx;
-use super::exit;
+use super::render::{fail, outln};
+use super::{Ctx, exit};
 use archivist::api::print::LabelOptions;
-use archivist::api::{Actor, Archivist};
-use archivist::error::{Error, ErrorKind};
+use archivist::api::Archivist;
+use archivist::error::Error;
 use archivist::records::contents::Selection;
 use archivist::records::inventory::InventoryKind;
 
@@ -106,22 +106,6 @@ pub fn run(ctx: &Ctx, cmd: PrintCommand) -> i32 {
     }
 }
 
-fn fail(ctx: &Ctx, e: &Error) -> i32 {
-    let code = match e.kind() {
-        ErrorKind::NotFound => exit::NOT_FOUND,
-        ErrorKind::Invalid => exit::USAGE,
-        ErrorKind::Locked => exit::LOCKED,
-        ErrorKind::Refused => exit::FINDINGS,
-        ErrorKind::Failure => exit::FAILURE,
-    };
-    if ctx.json {
-        println!("{}", json!({"error": e.to_string(), "exit_code": code}));
-    } else {
-        eprintln!("error: {e}");
-    }
-    code
-}
-
 fn selection(year: Option<i32>, group: Option<String>) -> Selection {
     Selection { year, group }
 }
@@ -155,10 +139,10 @@ fn emit(
         if let Some(m) = v.as_object_mut() {
             m.insert("file".into(), json!(file));
         }
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else if !ctx.quiet {
-        println!("{}", text());
-        println!("  written to {}", file.display());
+        outln!("{}", text());
+        outln!("  written to {}", file.display());
     }
     Ok(exit::OK)
 }
@@ -167,13 +151,13 @@ fn labels(ctx: &Ctx, a: &Archivist, args: LabelsArgs) -> Result<i32, Error> {
     if args.sheets {
         let sheets = a.label_sheets();
         if ctx.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&sheets).unwrap_or_default()
             );
         } else {
             for s in &sheets {
-                println!("{:<14} {}", s.name, s.description);
+                outln!("{:<14} {}", s.name, s.description);
             }
         }
         return Ok(exit::OK);
@@ -256,15 +240,15 @@ fn inventory(ctx: &Ctx, a: &Archivist, args: InventoryArgs) -> Result<i32, Error
         });
     }
     let year = args.year.unwrap_or_default();
-    let made = a.inventory(year, args.kind, &Actor::system())?;
+    let made = a.inventory(year, args.kind, &ctx.actor())?;
     if ctx.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&made).unwrap_or_default()
         );
     } else if !ctx.quiet {
         for m in &made.made {
-            println!(
+            outln!(
                 "{}: {} case(s), № {}–{}{}",
                 m.inventory.title(),
                 m.inventory.cases.len(),
@@ -272,7 +256,7 @@ fn inventory(ctx: &Ctx, a: &Archivist, args: InventoryArgs) -> Result<i32, Error
                 m.inventory.last_number(),
                 if m.replaced { " (made again)" } else { "" }
             );
-            println!("  files: {}", m.dir.display());
+            outln!("  files: {}", m.dir.display());
         }
     }
     Ok(exit::OK)

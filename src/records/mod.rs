@@ -6,8 +6,5 @@ pub mod contents;
 pub mod hold;
 pub mod inventory;
 pub mod print;
+pub mod recordcard;
 pub mod retention;
-
-/// The act's printed form under its old name, for `act.rs` (being edited on another
-/// branch); new code uses [`print::act`].
-pub use print::act as actpdf;

@@ -1,6 +1,12 @@
 //! Searching: filters, ranked hits with snippets, and lookups by id and by case.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
+use serde::Serialize;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{AggregationResult, BucketResult};
+use tantivy::aggregation::{AggContextParams, AggregationCollector, Key};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -8,17 +14,79 @@ use tantivy::{TantivyDocument, Term};
 
 use super::index::SearchIndex;
 use super::person::{looks_like_name, name_snippet};
+use crate::error::Invalid;
 use crate::ru::person::PersonKey;
 use crate::store::document::Status;
 
-#[derive(Debug, Clone, Default)]
+/// Restrictions on a search; every one given must hold.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Filters {
     pub kind: Option<String>,
     pub year_from: Option<i32>,
     pub year_to: Option<i32>,
     pub group: Option<String>,
-    pub limit: usize,
+    pub status: Option<Status>,
 }
+
+/// One page of a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchRequest {
+    /// A learner's name in any form, or tantivy's query language.
+    pub query: String,
+    pub filters: Filters,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+impl SearchRequest {
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            filters: Filters::default(),
+            page: 1,
+            per_page: 20,
+        }
+    }
+}
+
+/// A page of hits, the number of all matching documents, and facet counts over all of
+/// them (not only this page).
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub query: String,
+    /// "name" when the query was read as a learner's name, else "text".
+    pub read_as: &'static str,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+}
+
+impl SearchResults {
+    pub fn pages(&self) -> usize {
+        self.total.div_ceil(self.per_page.max(1))
+    }
+}
+
+/// Documents per value of kind, year, group and status, for the whole result set.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub kind: Vec<FacetCount>,
+    pub year: Vec<FacetCount>,
+    pub group: Vec<FacetCount>,
+    pub status: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Most facet values a page shows (groups can be many).
+const FACET_SIZE: u32 = 200;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hit {
@@ -70,6 +138,15 @@ impl SearchIndex {
                 )),
             ));
         }
+        if let Some(st) = f.status {
+            v.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fl.status, st.as_str()),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
         if f.year_from.is_some() || f.year_to.is_some() {
             use std::ops::Bound;
             let lo = f
@@ -85,46 +162,118 @@ impl SearchIndex {
         v
     }
 
-    /// Ranked hits for a user query: a learner's name (any declined form, initials,
-    /// е/ё, one OCR error) or tantivy's query language over title, text and programme.
-    pub fn search(&self, q: &str, f: &Filters) -> Result<Vec<Hit>> {
-        let limit = if f.limit == 0 { 20 } else { f.limit };
+    /// One page of ranked hits for a user query — a learner's name (any declined form,
+    /// initials, е/ё, one OCR error) or tantivy's query language over title, text and
+    /// programme — with the total and facet counts, computed in the same pass.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let per_page = req.per_page.clamp(1, 1000);
+        let page = req.page.max(1);
+        let offset = (page - 1).saturating_mul(per_page);
+        let q = req.query.trim();
+        let mut found = None;
         if let Some(key) = looks_like_name(q) {
-            let hits = self.run(self.person_query(&key), f, limit, Some(&key), None)?;
-            if !hits.is_empty() {
-                return Ok(hits);
+            let r = self.run_page(
+                self.person_query(&key)?,
+                &req.filters,
+                per_page,
+                offset,
+                Some(&key),
+                false,
+            )?;
+            if r.total > 0 {
+                found = Some(("name", r));
             }
+        }
+        let (read_as, r) = match found {
+            Some(x) => x,
+            None => (
+                "text",
+                self.run_page(
+                    self.text_query(q)?,
+                    &req.filters,
+                    per_page,
+                    offset,
+                    None,
+                    true,
+                )?,
+            ),
+        };
+        Ok(SearchResults {
+            query: req.query.clone(),
+            read_as,
+            total: r.total,
+            page,
+            per_page,
+            hits: r.hits,
+            facets: r.facets,
+        })
+    }
+
+    /// tantivy's query language over title, text and programme; an empty query matches
+    /// every document (so filters alone can browse).
+    fn text_query(&self, q: &str) -> Result<Box<dyn Query>> {
+        if q.is_empty() {
+            return Ok(Box::new(AllQuery));
         }
         let mut parser = QueryParser::for_index(
             &self.index,
             vec![self.fields.title, self.fields.text, self.fields.programme],
         );
         parser.set_conjunction_by_default();
-        let text_q = parser.parse_query(q).map_err(|e| anyhow::anyhow!("the query {q:?} is malformed: {e}. Quote phrases (\"…\") and field values (group:\"ПК-2024-017\")"))?;
-        self.run(text_q, f, limit, None, Some(q))
+        parser.parse_query(q).map_err(|e| {
+            Invalid(format!(
+                "the query {q:?} is malformed: {e}. Quote phrases (\"…\") and field values (group:\"ПК-2024-017\")"
+            ))
+            .into()
+        })
     }
 
-    pub(crate) fn run(
+    fn filtered(&self, q: Box<dyn Query>, f: &Filters) -> BooleanQuery {
+        let mut clauses = vec![(Occur::Must, q)];
+        clauses.extend(self.filter_clauses(f));
+        BooleanQuery::new(clauses)
+    }
+
+    fn run_page(
         &self,
         q: Box<dyn Query>,
         f: &Filters,
         limit: usize,
+        offset: usize,
         key: Option<&PersonKey>,
-        text_query: Option<&str>,
-    ) -> Result<Vec<Hit>> {
-        let mut clauses = vec![(Occur::Must, q.box_clone())];
-        clauses.extend(self.filter_clauses(f));
-        let full = BooleanQuery::new(clauses);
+        text_snippets: bool,
+    ) -> Result<Page> {
         let searcher = self.reader.searcher();
-        let top = searcher.search(&full, &TopDocs::with_limit(limit).order_by_score())?;
-        let snippets = match text_query {
-            Some(_) => {
-                let mut g =
-                    tantivy::snippet::SnippetGenerator::create(&searcher, &*q, self.fields.text)?;
-                g.set_max_num_chars(200);
-                Some(g)
-            }
-            None => None,
+        let full = self.filtered(q.box_clone(), f);
+        let aggs = AggregationCollector::from_aggs(
+            facet_request()?,
+            AggContextParams::new(Default::default(), self.index.tokenizers().clone()),
+        );
+        let top = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_score();
+        let (top, total, aggs) = searcher.search(&full, &(top, Count, aggs))?;
+        Ok(Page {
+            hits: self.hits(&searcher, &*q, top, key, text_snippets)?,
+            total,
+            facets: facets_from(aggs),
+        })
+    }
+
+    fn hits(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &dyn Query,
+        top: Vec<(f32, tantivy::DocAddress)>,
+        key: Option<&PersonKey>,
+        text_snippets: bool,
+    ) -> Result<Vec<Hit>> {
+        let snippets = if text_snippets {
+            let mut g = tantivy::snippet::SnippetGenerator::create(searcher, q, self.fields.text)?;
+            g.set_max_num_chars(200);
+            Some(g)
+        } else {
+            None
         };
         let mut out = Vec::with_capacity(top.len());
         for (score, addr) in top {
@@ -305,4 +454,53 @@ pub(crate) fn mark(s: &str, ranges: &[std::ops::Range<usize>]) -> String {
     }
     out.push_str(&s[at..]);
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+struct Page {
+    hits: Vec<Hit>,
+    total: usize,
+    facets: Facets,
+}
+
+/// Terms aggregations over the fast fields the facets show.
+fn facet_request() -> Result<Aggregations> {
+    let terms = |field: &str| serde_json::json!({"terms": {"field": field, "size": FACET_SIZE}});
+    Ok(serde_json::from_value(serde_json::json!({
+        "kind": terms("kind"),
+        "year": terms("year"),
+        "group": terms("group"),
+        "status": terms("status"),
+    }))?)
+}
+
+fn facets_from(r: tantivy::aggregation::agg_result::AggregationResults) -> Facets {
+    let mut by_name: BTreeMap<String, Vec<FacetCount>> = BTreeMap::new();
+    for (name, res) in r.0 {
+        let AggregationResult::BucketResult(BucketResult::Terms { buckets, .. }) = res else {
+            continue;
+        };
+        let counts = buckets
+            .into_iter()
+            .map(|b| FacetCount {
+                value: match b.key {
+                    Key::Str(s) => s,
+                    Key::I64(i) => i.to_string(),
+                    Key::U64(u) => u.to_string(),
+                    Key::F64(f) => format!("{f}"),
+                },
+                count: b.doc_count,
+            })
+            .collect();
+        by_name.insert(name, counts);
+    }
+    let mut take = |k: &str| by_name.remove(k).unwrap_or_default();
+    let mut year = take("year");
+    // Newest year first reads best in a sidebar.
+    year.sort_by(|a, b| b.value.cmp(&a.value));
+    Facets {
+        kind: take("kind"),
+        year,
+        group: take("group"),
+        status: take("status"),
+    }
 }
