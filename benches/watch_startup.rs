@@ -28,7 +28,7 @@ const PENDING_EVERY: usize = 10_000;
 fn meta(a: &Archive, i: usize, year: i32, group: &str) -> DocumentMeta {
     let kinds = &a.nomenclature.kinds;
     let k = &kinds[i % kinds.len()];
-    let pending = i % PENDING_EVERY == 0;
+    let pending = i.is_multiple_of(PENDING_EVERY);
     DocumentMeta {
         id: format!("{i:064x}"),
         kind: k.id.clone(),
@@ -111,7 +111,7 @@ fn generate(root: &Path, n: usize) -> Archive {
     let mut i = 0;
     let mut b = 0;
     while i < n {
-        let year = 2000 + (b % 26) as i32;
+        let year = 2000 + (b % 26);
         let group = format!("ПК-{year}-{:03}", b / 26);
         let dir = a.boxes.join(year.to_string()).join(&group);
         fs::create_dir_all(&dir).unwrap();

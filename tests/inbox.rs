@@ -517,7 +517,7 @@ fn ingest_reports_paths_it_cannot_read_instead_of_skipping_them() {
     let arch = archivist::api::Archivist::open(&t.root, None).unwrap();
     let report = arch
         .ingest(
-            &[src.clone()],
+            std::slice::from_ref(&src),
             false,
             &archivist::api::Actor::system(),
             &mut |_| {},

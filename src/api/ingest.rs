@@ -179,7 +179,7 @@ impl Archivist {
             pool.submit(&a.root, job);
         }
         let (mut done, mut results) = (0, Vec::new());
-        while let Some((job, res)) = pool.next() {
+        while let Some((job, res)) = pool.next_result() {
             let pages = res?;
             let failed_pages = pages.iter().filter(|r| r.error.is_some()).count();
             ing.apply_ocr(&job, pages)?;

@@ -6,10 +6,10 @@
 //! State changes take the [`Actor`] who asks for them, so the audit log names the person
 //! (the operating-system user on the command line, the signed-in user on the web).
 
+mod ingest;
 pub mod integrity;
 pub mod print;
 pub mod records;
-mod ingest;
 mod retention;
 mod search;
 

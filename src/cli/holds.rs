@@ -3,9 +3,9 @@
 
 use archivist::records::hold::Hold;
 
+use super::integrity::{open, print_json, run};
 use super::render::outln;
 use super::{Ctx, exit};
-use super::integrity::{open, print_json, run};
 
 fn line(h: &Hold) -> String {
     format!(
@@ -70,7 +70,8 @@ pub fn rebuild(ctx: &Ctx) -> i32 {
         } else {
             outln!(
                 "holds.toml rewritten from the audit log: {} hold(s), {} in force",
-                r.holds, r.active
+                r.holds,
+                r.active
             );
             for d in &r.differences {
                 outln!("  was: {d}");

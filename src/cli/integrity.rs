@@ -59,7 +59,9 @@ pub fn show(ctx: &Ctx, id: &str) -> i32 {
         }
         outln!(
             "  pages      {}   size {} bytes   text layer {:?}",
-            m.pages, m.size, m.pdf.text_layer
+            m.pages,
+            m.size,
+            m.pdf.text_layer
         );
         outln!(
             "  case       {} «{}», {} ({}){}",
@@ -188,7 +190,9 @@ pub fn audit_verify(ctx: &Ctx, anchor: Option<&str>) -> i32 {
             if rep.ok {
                 outln!(
                     "audit log intact: {} record(s), last hash {}; {} box anchor(s) found in the chain",
-                    rep.records, rep.last_hash, rep.anchors_checked
+                    rep.records,
+                    rep.last_hash,
+                    rep.anchors_checked
                 );
             } else {
                 outln!(

@@ -80,7 +80,11 @@ impl Render for CertificateAnswer {
         certificate_text(self, w)
     }
     fn code(&self) -> i32 {
-        if self.issued { exit::OK } else { exit::NOT_FOUND }
+        if self.issued {
+            exit::OK
+        } else {
+            exit::NOT_FOUND
+        }
     }
 }
 

@@ -3,11 +3,12 @@
 //! the only code that prints, reads a terminal or knows exit codes.
 
 mod archive;
-mod holds;
-mod integrity;
 pub mod args;
+mod disposal;
+mod holds;
+mod ingest;
+mod integrity;
 mod learner;
-mod legacy;
 mod print;
 mod render;
 mod retention;
@@ -122,11 +123,11 @@ pub fn main() -> ExitCode {
         Command::Reindex => handle(&ctx, search::reindex),
         Command::Check => handle(&ctx, search::check),
         Command::Retention { as_of } => handle(&ctx, |c| retention::report(c, as_of)),
-        Command::Watch => legacy::watch(&ctx),
+        Command::Watch => handle(&ctx, ingest::watch),
         Command::Ingest {
             paths,
             move_sources,
-        } => legacy::ingest(&ctx, &paths, move_sources),
+        } => handle(&ctx, |c| ingest::ingest(c, &paths, move_sources)),
         Command::Show { id } => integrity::show(&ctx, &id),
         Command::Verify {
             box_filter,
@@ -143,9 +144,9 @@ pub fn main() -> ExitCode {
             },
             history,
         ),
-        Command::Learner { name, format, pdf } => {
-            handle(&ctx, |c| learner::learner(c, &name, &format, pdf.as_deref()))
-        }
+        Command::Learner { name, format, pdf } => handle(&ctx, |c| {
+            learner::learner(c, &name, &format, pdf.as_deref())
+        }),
         Command::Certificate { number } => handle(&ctx, |c| learner::certificate(c, &number)),
         Command::Hold { command } => match command {
             HoldCommand::Add { target, reason } => holds::add(&ctx, &target, &reason),
@@ -154,17 +155,19 @@ pub fn main() -> ExitCode {
             HoldCommand::Rebuild => holds::rebuild(&ctx),
         },
         Command::Disposal { command } => match command {
-            DisposalCommand::Draft { as_of } => legacy::disposal_draft(&ctx, as_of),
-            DisposalCommand::Show { number } => legacy::disposal_show(&ctx, number),
-            DisposalCommand::List => legacy::disposal_list(&ctx),
+            DisposalCommand::Draft { as_of } => handle(&ctx, |c| disposal::draft(c, as_of)),
+            DisposalCommand::Show { number } => handle(&ctx, |c| disposal::show(c, number)),
+            DisposalCommand::List => handle(&ctx, disposal::list),
             DisposalCommand::Approve {
                 number,
                 protocol,
                 approved_by,
-            } => legacy::disposal_approve(&ctx, number, &protocol, &approved_by),
-            DisposalCommand::Execute { number } => legacy::disposal_execute(&ctx, number),
+            } => handle(&ctx, |c| {
+                disposal::approve(c, number, &protocol, &approved_by)
+            }),
+            DisposalCommand::Execute { number } => handle(&ctx, |c| disposal::execute(c, number)),
         },
-        Command::Ocr { pending, ids } => legacy::ocr(&ctx, pending, &ids),
+        Command::Ocr { pending, ids } => handle(&ctx, |c| ingest::ocr(c, pending, &ids)),
         Command::Print(c) => print::run(&ctx, c),
         Command::Audit { command } => match command {
             AuditCommand::Verify { anchor } => integrity::audit_verify(&ctx, anchor.as_deref()),

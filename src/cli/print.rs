@@ -10,8 +10,8 @@ use serde_json::json;
 
 use super::render::{fail, outln};
 use super::{Ctx, exit};
-use archivist::api::print::LabelOptions;
 use archivist::api::Archivist;
+use archivist::api::print::LabelOptions;
 use archivist::error::Error;
 use archivist::records::contents::Selection;
 use archivist::records::inventory::InventoryKind;

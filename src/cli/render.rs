@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 
 use super::{Ctx, exit, exit_code};
-use archivist::error::Error;
+use archivist::error::{ActChanged, Error};
 use archivist::search::{MARK_END, MARK_START};
 
 /// A value a command prints: as text here, as JSON through `Serialize`.
@@ -79,13 +79,23 @@ pub fn emit_line<T: Serialize>(v: &T) {
 pub fn fail(ctx: &Ctx, e: &Error) -> i32 {
     let code = exit_code(e);
     if ctx.json {
-        emit_line(&serde_json::json!({
+        let mut v = serde_json::json!({
             "error": visible(&e.to_string()),
             "kind": format!("{:?}", e.kind()).to_lowercase(),
             "exit_code": code,
-        }));
+        });
+        if let Some(changed) = e.find::<ActChanged>() {
+            v["changes"] = serde_json::json!(changed.problems);
+        }
+        emit_line(&v);
     } else {
         eprintln!("error: {}", visible(&e.to_string()));
+        if let Some(changed) = e.find::<ActChanged>() {
+            for p in &changed.problems {
+                eprintln!("  {}", visible(p));
+            }
+            eprintln!("draft a new act (`archivist disposal draft`) for the commission");
+        }
     }
     code
 }
@@ -127,6 +137,14 @@ fn highlight(s: &str) -> String {
     s.replace(MARK_START, a).replace(MARK_END, b)
 }
 
+/// `println!` through [`write_stdout`]: a closed pipe ends the output quietly.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        $crate::cli::render::write_stdout(format!("{}\n", format_args!($($t)*)).as_bytes())
+    };
+}
+pub(crate) use outln;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,11 +157,3 @@ mod tests {
         assert_eq!(one_line("a\nb"), "a b");
     }
 }
-
-/// `println!` through [`write_stdout`]: a closed pipe ends the output quietly.
-macro_rules! outln {
-    ($($t:tt)*) => {
-        $crate::cli::render::write_stdout(format!("{}\n", format_args!($($t)*)).as_bytes())
-    };
-}
-pub(crate) use outln;

@@ -231,7 +231,7 @@ impl Config {
             return Err(bad("boxes.max_name_bytes", "allowed: 16 to 255".into()));
         }
         if self.boxes.default_group.trim().is_empty()
-            || crate::store::naming::sanitize_component(&self.boxes.default_group, 255)
+            || crate::formats::naming::sanitize_component(&self.boxes.default_group, 255)
                 != self.boxes.default_group
         {
             return Err(bad(
@@ -273,7 +273,7 @@ impl Config {
             }
         }
         let base = self.web.base_url.trim();
-        if !base.is_empty() && !(base.starts_with("http://") || base.starts_with("https://")) {
+        if !(base.is_empty() || base.starts_with("http://") || base.starts_with("https://")) {
             return Err(bad(
                 "web.base_url",
                 "allowed: \"\" or an address starting with http:// or https://".into(),

@@ -171,7 +171,7 @@ impl Nomenclature {
                     message: "allowed: each kind id once".into(),
                 });
             }
-            if crate::store::naming::sanitize_component(&k.id, 64) != k.id || k.id.contains(' ') {
+            if crate::formats::naming::sanitize_component(&k.id, 64) != k.id || k.id.contains(' ') {
                 return Err(ConfigError::Invalid {
                     file: origin.to_path_buf(),
                     key: format!("kind.id = \"{}\"", k.id),

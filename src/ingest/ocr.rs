@@ -314,7 +314,7 @@ impl OcrPool {
     }
 
     /// Waits for the next document's results.
-    pub fn next(&mut self) -> Option<OcrResult> {
+    pub fn next_result(&mut self) -> Option<OcrResult> {
         if self.queued == 0 {
             return None;
         }

@@ -14,6 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::config::nomenclature::Kind;
+use crate::formats::naming;
 use crate::formats::pdf::TextLayer;
 use crate::ingest::classify::Classified;
 use crate::ingest::input::Input;
@@ -29,7 +30,6 @@ use crate::store::audit::Event;
 use crate::store::boxes::Entry;
 use crate::store::document::{DocumentMeta, Filing, TextSource};
 use crate::store::fsutil;
-use crate::store::naming;
 use crate::store::receipts::{Outcome, Receipt};
 
 /// Where a new document goes.
@@ -80,7 +80,7 @@ impl Ingestor<'_> {
                 found,
                 pages,
                 sidecar,
-            } => self.plan_review(subject, &reasons, &found, pages, sidecar, batch),
+            } => self.plan_review(subject, &reasons, &found, pages, sidecar.map(|s| *s), batch),
             Prepared::Refuse {
                 subject,
                 code,

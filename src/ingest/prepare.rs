@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::formats::naming;
 use crate::formats::pdf::{self, PdfInfo, PdfLimits, TextLayer};
 use crate::formats::scanimage;
 use crate::ingest::classify::{Classified, Classifier, Evidence};
@@ -19,7 +20,6 @@ use crate::ingest::source;
 use crate::store::archive::Archive;
 use crate::store::document::{DropSidecar, OriginalImage};
 use crate::store::fsutil;
-use crate::store::naming;
 
 /// One input after preparing.
 pub(crate) enum Prepared {
@@ -29,7 +29,7 @@ pub(crate) enum Prepared {
         reasons: Vec<String>,
         found: Box<Classified>,
         pages: u32,
-        sidecar: Option<Dropped>,
+        sidecar: Option<Box<Dropped>>,
     },
     Refuse {
         subject: Subject,
@@ -140,7 +140,7 @@ impl Stop {
                 reasons,
                 found,
                 pages,
-                sidecar,
+                sidecar: sidecar.map(Box::new),
             },
         }
     }

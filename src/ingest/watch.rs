@@ -626,10 +626,10 @@ fn fixity(ing: &mut Ingestor, emit: &mut dyn FnMut(WatchEvent)) {
             }
             emit(WatchEvent::Fixity {
                 scope: run.scope.clone(),
-                files: run.files as u64,
-                changed: run.changed as u64,
-                missing: run.missing as u64,
-                untracked: run.untracked as u64,
+                files: run.files,
+                changed: run.changed,
+                missing: run.missing,
+                untracked: run.untracked,
             });
         }
         Ok(None) => {}

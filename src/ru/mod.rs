@@ -5,8 +5,8 @@
 pub mod dates;
 pub mod namematch;
 pub mod names;
-pub mod numerals;
 pub mod noise;
+pub mod numerals;
 pub mod person;
 pub mod results;
 

@@ -509,7 +509,7 @@ fn pair_at(ws: &[Word], i: usize) -> Option<FoundName> {
     }
     let (a, b) = (&ws[i], &ws[i + 1]);
     let titled = |x: &Word| x.shape == Shape::Title && x.letters() >= 2 && !x.glued;
-    if !(titled(a) && titled(b)) || !a.can_be_surname() || !b.can_be_surname() {
+    if !(titled(a) && titled(b) && a.can_be_surname() && b.can_be_surname()) {
         return None;
     }
     // Part of a longer run that ends in something glued («Петровичевский2»).

@@ -68,7 +68,10 @@ impl SearchIndex {
             // The version stamp goes first: a reader that sees meta.json must never find
             // the stamp missing and call a fresh index one of another version.
             std::fs::write(&version_file, SCHEMA_VERSION).with_context(|| {
-                format!("cannot write the index version at {}", version_file.display())
+                format!(
+                    "cannot write the index version at {}",
+                    version_file.display()
+                )
             })?;
             Index::create_in_dir(dir, schema)
                 .with_context(|| format!("cannot create the index at {}", dir.display()))?

@@ -258,7 +258,7 @@ impl OcrInfo {
         pages
             .iter()
             .any(|p| p.source == TextSource::None)
-            .then(|| OcrInfo {
+            .then_some(OcrInfo {
                 state: OcrState::Pending,
                 at: None,
                 message: None,

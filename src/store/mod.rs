@@ -11,5 +11,4 @@ pub mod fsutil;
 pub mod jsonl;
 pub mod ledger;
 pub mod lock;
-pub mod naming;
 pub mod receipts;

@@ -557,8 +557,7 @@ pub fn approve(
     }
     // Inventories of the act's years: missing ones are noted, or refuse approval when
     // `[disposal] missing_inventories = "refuse"` (DOMAIN.md §4).
-    act.warnings =
-        crate::records::inventory::before_approval(a, act.cases.iter().map(|c| c.year))?;
+    act.warnings = crate::records::inventory::before_approval(a, act.cases.iter().map(|c| c.year))?;
     let sealed = seal(&act);
     // A crash between the approval record and act.toml: finish writing what was approved.
     if let Some(r) = &logged.approval

@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
 use super::{Act, ActCase, State, act_dir};
-use crate::records::print::act::{self as actpdf, ActPrint, ActRow, AppendixRow, Approval as PrintApproval};
+use crate::records::print::act::{
+    self as actpdf, ActPrint, ActRow, AppendixRow, Approval as PrintApproval,
+};
 use crate::store::archive::Archive;
 use crate::store::fsutil;
 
