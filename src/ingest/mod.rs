@@ -11,7 +11,6 @@
 
 pub mod classify;
 pub mod commit;
-pub mod inbox;
 pub mod indexing;
 pub mod input;
 pub mod ocr;
