@@ -125,6 +125,45 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The web interface, with the inbox watcher (prints the URL).
+    Serve {
+        /// Address to listen on; anything but 127.0.0.1 is reachable from the network.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Serve only; do not watch the inbox.
+        #[arg(long)]
+        no_watch: bool,
+        /// Mark the session cookie Secure (behind an HTTPS proxy).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Users of the web interface: add, list, passwd, disable, enable.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user (the password is asked for, or read from stdin).
+    Add {
+        name: String,
+        /// staff, archivist, commission, chair or admin.
+        #[arg(long)]
+        role: String,
+    },
+    List,
+    /// Set a new password (asked for, or read from stdin).
+    Passwd {
+        name: String,
+    },
+    Disable {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,7 +219,10 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let verbose_default = matches!(cli.command, Command::Watch | Command::Ingest { .. });
+    let verbose_default = matches!(
+        cli.command,
+        Command::Watch | Command::Ingest { .. } | Command::Serve { .. }
+    );
     commands::init_logging(cli.quiet, verbose_default);
     let ctx = Ctx {
         root: cli.root,
@@ -253,6 +295,18 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(&ctx),
+        Command::Serve {
+            bind,
+            no_watch,
+            secure_cookies,
+        } => cli::serve::serve(&ctx, bind, !no_watch, secure_cookies),
+        Command::User { command } => match command {
+            UserCommand::Add { name, role } => cli::user::add(&ctx, &name, &role),
+            UserCommand::List => cli::user::list(&ctx),
+            UserCommand::Passwd { name } => cli::user::passwd(&ctx, &name),
+            UserCommand::Disable { name } => cli::user::disable(&ctx, &name),
+            UserCommand::Enable { name } => cli::user::enable(&ctx, &name),
+        },
     };
     ExitCode::from(code as u8)
 }

@@ -8,6 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod commission;
+pub mod upload;
+pub mod users;
+pub mod web_pending;
+
 use crate::error::Result;
 use crate::store::archive::Archive;
 pub use crate::store::audit::Actor;

@@ -1,6 +1,8 @@
 //! The command line front end: parses, calls the library, renders.
 
 pub mod commands;
+pub mod serve;
+pub mod user;
 
 /// Exit codes shared by all commands, so scripts can tell outcomes apart.
 pub mod exit {
