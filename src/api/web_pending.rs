@@ -649,16 +649,18 @@ impl Archivist {
             let (id, _) = self.pending_locate(target)?;
             (id, TargetKind::Document)
         };
-        let lock = lock_file(&a.root.join(".holds.lock"))?;
-        let mut holds = Holds::load(&a.root)?;
-        let h = holds.add(
-            target.clone(),
-            kind,
-            reason.trim().to_string(),
-            actor.to_string(),
-        );
-        holds.save(&a.root)?;
-        drop(lock);
+        let h = self.pending_write("archivist serve: hold", |_| {
+            let _lock = lock_file(&a.root.join(".holds.lock"))?;
+            let mut holds = Holds::load(&a.root)?;
+            let h = holds.add(
+                target.clone(),
+                kind,
+                reason.trim().to_string(),
+                actor.to_string(),
+            );
+            holds.save(&a.root)?;
+            Ok(h)
+        })?;
         let mut ev = Event::new("hold-added")
             .details(json!({"hold": h.number, "target": target, "reason": reason.trim()}));
         if kind == TargetKind::Document {
@@ -671,18 +673,20 @@ impl Archivist {
     /// PENDING: releases a hold by number.
     pub fn hold_release(&self, number: u32, reason: &str, actor: &Actor) -> Result<Hold> {
         let a = self.archive();
-        let lock = lock_file(&a.root.join(".holds.lock"))?;
-        let mut holds = Holds::load(&a.root)?;
-        let released = holds.release(
-            &number.to_string(),
-            reason.trim().to_string(),
-            actor.to_string(),
-        );
-        let Some(h) = released.into_iter().next() else {
-            return Err(NotFound(format!("no active hold #{number}")).into());
-        };
-        holds.save(&a.root)?;
-        drop(lock);
+        let h = self.pending_write("archivist serve: hold release", |_| {
+            let _lock = lock_file(&a.root.join(".holds.lock"))?;
+            let mut holds = Holds::load(&a.root)?;
+            let released = holds.release(
+                &number.to_string(),
+                reason.trim().to_string(),
+                actor.to_string(),
+            );
+            let Some(h) = released.into_iter().next() else {
+                return Err(NotFound(format!("no active hold #{number}")).into());
+            };
+            holds.save(&a.root)?;
+            Ok(h)
+        })?;
         audit_one(
             a,
             actor,
@@ -690,6 +694,22 @@ impl Archivist {
                 .details(json!({"hold": h.number, "target": h.target, "reason": reason.trim()})),
         )?;
         Ok(h)
+    }
+}
+
+impl Archivist {
+    /// PENDING: a state change from a web request: this process's watcher steps aside
+    /// between batches, then the request takes the writer gate (the lead's watch with the
+    /// gate inside the pipeline replaces the pause).
+    fn pending_write<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&super::Writing) -> Result<T>,
+    ) -> Result<T> {
+        with_watch_paused(|| {
+            let w = self.writing(what)?;
+            f(&w)
+        })
     }
 }
 
@@ -749,7 +769,9 @@ impl Archivist {
 
     /// PENDING: drafts the next act.
     pub fn disposal_draft(&self, as_of: NaiveDate, actor: &Actor) -> Result<Act> {
-        act::draft(self.archive(), as_of, actor).map_err(|e| Refused(format!("{e:#}")).into())
+        self.pending_write("archivist serve: disposal draft", |_| {
+            act::draft(self.archive(), as_of, actor).map_err(|e| Refused(format!("{e:#}")).into())
+        })
     }
 
     /// PENDING: records the approval (the act must not have changed since its draft).
@@ -760,24 +782,27 @@ impl Archivist {
         approved_by: &str,
         actor: &Actor,
     ) -> Result<Act> {
-        match act::approve(self.archive(), n, protocol, approved_by, actor)
-            .map_err(|e| Refused(format!("{e:#}")))?
+        self.pending_write("archivist serve: disposal approve", |_| match act::approve(
+            self.archive(),
+            n,
+            protocol,
+            approved_by,
+            actor,
+        )
+        .map_err(|e| Refused(format!("{e:#}")))?
         {
             Ok(a) => Ok(a),
             Err(problems) => Err(ActChanged { act: n, problems }.into()),
-        }
+        })
     }
 
-    /// PENDING: executes an approved act, with the watcher of this process paused (the
-    /// lead's writer gate replaces this).
+    /// PENDING: executes an approved act.
     pub fn disposal_execute(&self, n: u32, actor: &Actor) -> Result<Act> {
-        with_watch_paused(|| {
-            let a = self.archive();
-            let _lock = crate::store::lock::WriterLock::acquire(
-                &a.root,
-                "archivist serve: disposal execute",
-            )?;
-            act::execute(a, n, actor).map_err(|e| Refused(format!("{e:#}")).into())
+        self.pending_write("archivist serve: disposal execute", |w| {
+            let r = act::execute(self.archive(), n, actor)
+                .map_err(|e| Refused(format!("{e:#}")).into());
+            w.boxes_changed();
+            r
         })
     }
 }
@@ -1085,6 +1110,12 @@ impl Archivist {
 
     /// PENDING issue 11: refuses a scan in review: it goes to the quarantine with the reason.
     pub fn review_reject(&self, name: &str, reason: &str, actor: &Actor) -> Result<PathBuf> {
+        self.pending_write("archivist serve: review reject", |_| {
+            self.review_reject_inner(name, reason, actor)
+        })
+    }
+
+    fn review_reject_inner(&self, name: &str, reason: &str, actor: &Actor) -> Result<PathBuf> {
         let a = self.archive();
         self.review_show(name)?;
         if reason.trim().is_empty() {
@@ -1232,7 +1263,7 @@ impl Archivist {
                 }
             });
             let round = (|| -> Result<()> {
-                let _lock = crate::store::lock::WriterLock::acquire(&a.root, "archivist serve")?;
+                let _turn = self.writing("archivist serve")?;
                 let mut ing = crate::ingest::pipeline::Ingestor::open(
                     a,
                     Box::new(index::sink_for(a)?),

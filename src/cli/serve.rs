@@ -45,6 +45,12 @@ fn run(
 ) -> Result<(), archivist::error::Error> {
     let (a, _) = Archivist::init(&ctx.root, ctx.config.as_deref())?;
     let a = Arc::new(a);
+    // While it watches, this process is the archive's writer: other processes stay out.
+    let _pin = if watch {
+        Some(a.pin_writer("archivist serve")?)
+    } else {
+        None
+    };
     let mut options = archivist::web::Options::for_archive(&a);
     options.secure_cookies = secure_cookies;
     options.watching = watch;
