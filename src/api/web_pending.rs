@@ -441,20 +441,29 @@ fn marked(s: &str, ranges: &[std::ops::Range<usize>]) -> String {
 }
 
 fn name_snippet(text: &str, key: &crate::ru::person::PersonKey) -> String {
-    let want = key.surname_token();
-    for n in crate::ru::names::find_names(text, &[]) {
-        let toks = index::person_tokens(&n.text);
-        if toks
-            .first()
-            .is_some_and(|t| t == &want || index::within_one_edit(t, &want))
-        {
-            let start = text.floor_char_boundary(n.start.saturating_sub(90));
-            let end = text.ceil_char_boundary((n.start + n.text.len() + 90).min(text.len()));
-            let rel = n.start - start;
-            return marked(&text[start..end], &[rel..rel + n.text.len()]);
-        }
-    }
-    String::new()
+    // The person as precisely as the query names them (with initials when given).
+    let want = key
+        .full_token()
+        .or_else(|| key.first_token())
+        .unwrap_or_else(|| key.surname_token());
+    let names = crate::ru::names::find_names(text, &[]);
+    let exact = names
+        .iter()
+        .find(|n| index::person_tokens(&n.text).contains(&want));
+    let near = || {
+        names.iter().find(|n| {
+            index::person_tokens(&n.text)
+                .iter()
+                .any(|t| index::within_one_edit(t, &want))
+        })
+    };
+    let Some(n) = exact.or_else(near) else {
+        return String::new();
+    };
+    let start = text.floor_char_boundary(n.start.saturating_sub(90));
+    let end = text.ceil_char_boundary((n.start + n.text.len() + 90).min(text.len()));
+    let rel = n.start - start;
+    marked(&text[start..end], &[rel..rel + n.text.len()])
 }
 
 // ---------------------------------------------------------------------------------------
