@@ -574,13 +574,43 @@ impl Archivist {
             .collect();
         Ok(DocumentView {
             scan_present: a.root.join(&loc.box_rel).join(&loc.file).is_file(),
-            history: audit::history(&a.journal, &id)?,
+            history: history_of(&a.journal, &id)?,
             meta,
             case_key,
             holds,
             fixity,
         })
     }
+}
+
+/// The audit records naming a document: only the lines holding its id are parsed (the
+/// log of a large archive is tens of megabytes).
+fn history_of(journal: &Path, id: &str) -> Result<Vec<AuditRecord>> {
+    let bytes = match std::fs::read(journal.join("audit.jsonl")) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("cannot read the audit log in {}", journal.display()))
+                .into());
+        }
+    };
+    let mut out = Vec::new();
+    let mut last_line = usize::MAX;
+    for at in memchr::memmem::find_iter(&bytes, id.as_bytes()) {
+        let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        if start == last_line {
+            continue;
+        }
+        last_line = start;
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        if let Ok(r) = serde_json::from_slice::<AuditRecord>(&bytes[start..end])
+            && r.id.as_deref() == Some(id)
+        {
+            out.push(r);
+        }
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -602,16 +632,95 @@ pub struct Dossier {
     pub people: Vec<PersonRecord>,
     /// PENDING issue 12: each learner's results; empty until the library extracts them.
     pub results: BTreeMap<String, Vec<ResultRow>>,
+    /// More documents name the surname than were read: the query should be narrower.
+    pub truncated: bool,
 }
+
+/// Most documents a dossier page reads: a bare surname can name thousands.
+pub const DOSSIER_MAX_DOCUMENTS: usize = 500;
 
 impl Archivist {
     /// PENDING: everyone the name can mean, with their documents (and results, issue 12).
+    /// Only documents naming the person as precisely as the query does are read (initials
+    /// narrow the search in the index), and at most [`DOSSIER_MAX_DOCUMENTS`] of them.
     pub fn dossier(&self, name: &str) -> Result<Dossier> {
+        use crate::ru::person;
         let ix = self.pending_index()?;
-        let people = index::dossier(&ix, name).map_err(|e| Invalid(format!("{e:#}")))?;
+        let key = person::parse_name(name).ok_or_else(|| {
+            Invalid(format!(
+                "{name:?} is not a name; write a surname, e.g. «Иванов» or «Иванов И. П.»"
+            ))
+        })?;
+        let q = ix.person_query(&key);
+        let searcher = ix.searcher();
+        let total = searcher.search(&*q, &Count)?;
+        let top = searcher.search(
+            &*q,
+            &TopDocs::with_limit(total.clamp(1, DOSSIER_MAX_DOCUMENTS)).order_by_score(),
+        )?;
+        let mut people: BTreeMap<String, PersonRecord> = BTreeMap::new();
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let h = hit_of(&ix, &doc, score);
+            for learner in &h.learners {
+                let Some((k, gender)) = person::parse_name_with_gender(learner) else {
+                    continue;
+                };
+                if !index::within_one_edit(&k.surname, &key.surname)
+                    || key.first.is_some_and(|c| k.first.is_some_and(|x| x != c))
+                    || key
+                        .patronymic
+                        .is_some_and(|c| k.patronymic.is_some_and(|x| x != c))
+                {
+                    continue;
+                }
+                let token = k
+                    .full_token()
+                    .or_else(|| k.first_token())
+                    .unwrap_or_else(|| k.surname_token());
+                let rec = people.entry(token.clone()).or_insert_with(|| PersonRecord {
+                    name: person::display(&k, gender),
+                    token,
+                    forms: Vec::new(),
+                    documents: Vec::new(),
+                });
+                if gender == Some(person::Gender::Female) {
+                    rec.name = person::display(&k, gender);
+                }
+                if !rec.forms.contains(learner) {
+                    rec.forms.push(learner.clone());
+                }
+                if !rec.documents.iter().any(|d| d.id == h.id) {
+                    let mut d = h.clone();
+                    d.matched = if k.surname == key.surname {
+                        "name".into()
+                    } else {
+                        format!("name (approximate: {learner})")
+                    };
+                    rec.documents.push(d);
+                }
+            }
+        }
+        let mut people: Vec<PersonRecord> = people.into_values().collect();
+        for p in &mut people {
+            p.documents.sort_by(|a, b| {
+                let ka = index::LIFE_CYCLE.iter().position(|k| *k == a.kind).unwrap_or(99);
+                let kb = index::LIFE_CYCLE.iter().position(|k| *k == b.kind).unwrap_or(99);
+                (a.date.clone(), ka).cmp(&(b.date.clone(), kb))
+            });
+        }
+        // The exact spelling first, then by number of documents.
+        people.sort_by(|a, b| {
+            let exact = |p: &PersonRecord| p.token.split('_').next() != Some(key.surname.as_str());
+            exact(a)
+                .cmp(&exact(b))
+                .then(b.documents.len().cmp(&a.documents.len()))
+                .then(a.name.cmp(&b.name))
+        });
         Ok(Dossier {
             people,
             results: BTreeMap::new(),
+            truncated: total > DOSSIER_MAX_DOCUMENTS,
         })
     }
 }
@@ -921,25 +1030,47 @@ impl Archivist {
             IndexRecordOption::Basic,
         );
         let searcher = ix.searcher();
-        let total = searcher.search(&q, &Count)?;
-        let all = searcher.search(&q, &TopDocs::with_limit(total.max(1)).order_by_score())?;
-        // Cases from the stored fields of every document of the box, read cheaply
-        // (boxes hold hundreds of documents, not hundreds of thousands).
-        let mut docs: Vec<Hit> = Vec::with_capacity(all.len());
-        for (score, addr) in all {
+        // Cases counted in the index's columns; only one page of documents is read,
+        // in date order.
+        let aggs: tantivy::aggregation::agg_req::Aggregations =
+            serde_json::from_value(json!({"case": {"terms": {"field": "case", "size": 1000}}}))
+                .context("case counts")?;
+        let agg = tantivy::aggregation::AggregationCollector::from_aggs(
+            aggs,
+            tantivy::aggregation::AggContextParams::new(
+                Default::default(),
+                ix.index.tokenizers().clone(),
+            ),
+        );
+        let per_page = per_page.max(1);
+        let top = TopDocs::with_limit(per_page)
+            .and_offset(page.saturating_mul(per_page))
+            .order_by_fast_field::<i64>("date_key", tantivy::Order::Asc);
+        let (total, counts, top) = searcher.search(&q, &(Count, agg, top))?;
+        let mut documents: Vec<Hit> = Vec::with_capacity(top.len());
+        for (_, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
-            docs.push(hit_of(&ix, &d, score));
+            documents.push(hit_of(&ix, &d, 0.0));
         }
-        docs.sort_by(|x, y| (&x.kind, &x.date, &x.id).cmp(&(&y.kind, &y.date, &y.id)));
-        let mut cases: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        for d in &docs {
-            if let Some(k) = a.nomenclature.kind(&d.kind) {
-                let e = cases
-                    .entry(k.case_index.clone())
-                    .or_insert((k.case_title.clone(), 0));
-                e.1 += 1;
-            }
-        }
+        let counts = serde_json::to_value(&counts).unwrap_or_default();
+        let mut cases: Vec<(String, String, usize)> = counts["case"]["buckets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|b| {
+                let index = b["key"].as_str()?.to_string();
+                let title = a
+                    .nomenclature
+                    .kinds
+                    .iter()
+                    .find(|k| k.case_index == index)
+                    .map(|k| k.case_title.clone())
+                    .unwrap_or_default();
+                Some((index, title, b["doc_count"].as_u64()? as usize))
+            })
+            .collect();
+        cases.sort();
         let fixity = fixity::history(a)?
             .into_iter()
             .filter_map(|r| {
@@ -952,19 +1083,13 @@ impl Archivist {
                 ))
             })
             .collect();
-        let per_page = per_page.max(1);
-        let documents = docs
-            .into_iter()
-            .skip(page * per_page)
-            .take(per_page)
-            .collect();
         Ok(BoxView {
             year,
             group: group.to_string(),
             path: rel,
             documents,
             total,
-            cases: cases.into_iter().map(|(i, (t, n))| (i, t, n)).collect(),
+            cases,
             fixity,
         })
     }

@@ -37,7 +37,7 @@ pub async fn list(State(app): State<AppState>, me: Me) -> PageResult {
     }))
 }
 
-const PER_PAGE: usize = 200;
+const PER_PAGE: usize = 100;
 
 #[derive(Template)]
 #[template(path = "box.html")]

@@ -40,6 +40,7 @@ struct Page {
     print_href: String,
     printed_on: String,
     print: bool,
+    truncated: bool,
 }
 
 fn person_view(app: &AppState, p: &PersonRecord, results: &[ResultRow], full: bool) -> PersonView {
@@ -102,6 +103,7 @@ async fn dossier(app: &AppState, me: &Me, p: Params, print: bool) -> PageResult 
         others,
         printed_on: text::date(chrono::Local::now().date_naive()),
         print,
+        truncated: d.truncated,
     }))
 }
 
