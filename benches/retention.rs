@@ -74,6 +74,7 @@ fn main() {
                     warnings: vec![],
                 },
                 provenance: Default::default(),
+                provenance_detail: Default::default(),
                 events: Default::default(),
                 status: archivist::store::document::Status::Active,
                 status_note: None,

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use archivist::ingest::classify::{Classifier, Evidence};
-use archivist::search::index::{Filters, SearchIndex};
+use archivist::search::{SearchIndex, SearchRequest};
 use archivist::store::archive::Archive;
 use archivist::store::document::{CaseRef, DocumentMeta, PdfFacts};
 use common::*;
@@ -88,6 +88,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
                 warnings: vec![],
             },
             provenance: BTreeMap::new(),
+            provenance_detail: BTreeMap::new(),
             events: BTreeMap::new(),
             status: archivist::store::document::Status::Active,
             status_note: None,
@@ -187,25 +188,22 @@ fn main() {
         })
         .collect();
     let ix = SearchIndex::open(&root.join("index")).unwrap();
-    let f = Filters {
-        limit: 20,
-        ..Default::default()
-    };
+    let req = |q: &str| SearchRequest::new(q);
     for q in queries.iter().take(50) {
-        let _ = ix.search(q, &f).unwrap();
+        let _ = ix.search(&req(q)).unwrap();
     }
     let mut lat: Vec<Duration> = Vec::new();
     let mut found = 0usize;
     for q in &queries {
         let t = Instant::now();
-        let h = ix.search(q, &f).unwrap();
+        let h = ix.search(&req(q)).unwrap();
         lat.push(t.elapsed());
-        found += (!h.is_empty()) as usize;
+        found += (h.total > 0) as usize;
     }
     let mut dossier: Vec<Duration> = Vec::new();
     for q in queries.iter().take(50) {
         let t = Instant::now();
-        let _ = archivist::search::index::dossier(&ix, q).unwrap();
+        let _ = archivist::search::dossier(&ix, q).unwrap();
         dossier.push(t.elapsed());
     }
     let mut cli: Vec<Duration> = Vec::new();

@@ -95,6 +95,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
                 warnings: vec![],
             },
             provenance: BTreeMap::new(),
+            provenance_detail: Default::default(),
             events: BTreeMap::new(),
             status: archivist::store::document::Status::Active,
             status_note: None,

@@ -14,10 +14,13 @@ use common::*;
 
 #[test]
 fn every_corpus_file_is_archived_or_refused_as_the_manifest_expects() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
     let t = TestArchive::with_config(&format!("{FAST_CONFIG}[ocr]\nenabled = false\n"));
     let src = t.tmp.path().join("corpus");
     fs::create_dir_all(&src).unwrap();
-    let text = fs::read_to_string(corpus_dir().join("MANIFEST.tsv")).unwrap();
+    let text = fs::read_to_string(corpus.join("MANIFEST.tsv")).unwrap();
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
@@ -25,7 +28,7 @@ fn every_corpus_file_is_archived_or_refused_as_the_manifest_expects() {
     let mut expected = HashMap::new();
     for l in lines {
         let c: Vec<&str> = l.split('\t').collect();
-        let f = copy_into(&corpus_dir().join(c[fi]), &src);
+        let f = copy_into(&corpus.join(c[fi]), &src);
         fs::write(
             format!("{}.toml", f.display()),
             "kind = \"other\"\ndate = 2021-09-01\n",

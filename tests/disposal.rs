@@ -206,11 +206,7 @@ fn approve_refuses_a_changed_act_and_execute_refuses_an_unapproved_one() {
     // A document added to one of its cases (a second test work of the 2019 group).
     let extra = t.tmp.path().join("extra");
     fs::create_dir_all(&extra).unwrap();
-    fs::copy(
-        corpus_dir().join("ordinary__py-pdf-sample-files__002-trivial-libre-office-writer.pdf"),
-        extra.join("work.pdf"),
-    )
-    .unwrap();
+    unclassifiable_pdf(&extra, "work.pdf");
     fs::write(
         extra.join("work.pdf.toml"),
         "kind = \"test\"\ndate = 2019-07-02\ngroup = \"ПК-2019-017\"\n",

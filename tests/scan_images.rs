@@ -1,5 +1,7 @@
 //! Converts the real scanner images of the shared corpus and checks the PDFs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -8,16 +10,7 @@ use archivist::formats::scanimage::{ImageError, ImageLimits, image_to_pdf};
 use lopdf::{Document, Object};
 
 fn corpus_dir() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("ARCHIVIST_CORPUS") {
-        return Some(PathBuf::from(p));
-    }
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        here.join("../shared/corpus"),
-        here.join("../../shared/corpus"),
-    ]
-    .into_iter()
-    .find(|p| p.join("MANIFEST.tsv").is_file())
+    common::corpus()
 }
 
 /// (file name, expected pages) of the `image__*` rows of MANIFEST.tsv.
@@ -37,10 +30,7 @@ fn manifest_images(dir: &Path) -> Vec<(String, u32)> {
 }
 
 fn load(name: &str) -> Option<Vec<u8>> {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("corpus not found; skipping {name}");
-        return None;
-    };
+    let dir = corpus_dir()?;
     Some(std::fs::read(dir.join(name)).expect("read corpus file"))
 }
 

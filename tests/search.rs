@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::time::Duration;
 
-use archivist::search::index::{IndexSink, Sink};
+use archivist::search::{IndexSink, Sink};
 use archivist::store::document::DocumentMeta;
 use common::*;
 use serde_json::Value;
@@ -143,9 +143,7 @@ fn an_ocr_error_in_the_document_is_tolerated_in_the_dossier() {
     // A scan whose text layer misspells the surname (н→и), described by its sidecar.
     let src = t.tmp.path().join("ocr");
     fs::create_dir_all(&src).unwrap();
-    let base =
-        corpus_dir().join("ordinary__py-pdf-sample-files__002-trivial-libre-office-writer.pdf");
-    fs::copy(&base, src.join("misread.pdf")).unwrap();
+    unclassifiable_pdf(&src, "misread.pdf");
     fs::write(src.join("misread.pdf.toml"), "kind = \"other\"\ndate = 2023-04-01\ngroup = \"ПК-2023-014\"\nlearners = [\"Иваиов Иван Петрович\"]\n").unwrap();
     let out = t.cmd(&["ingest", src.join("misread.pdf").to_str().unwrap()]);
     assert!(

@@ -34,6 +34,9 @@ pub struct Expected {
     pub learners: Vec<String>,
     pub pages: u32,
     pub image_only: bool,
+    /// With `variations`: how the heading, date and number were written (for reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
 }
 
 pub struct GeneratedScan {
@@ -56,6 +59,12 @@ pub struct GenOptions {
     /// Compose the documents but render nothing (no PDF): for index benchmarks that need
     /// realistic text for very many documents.
     pub text_only: bool,
+    /// Write headings, dates and numbers the many ways real offices do (letter-spaced
+    /// «П Р И К А З», dates in words, «N 45», «№ 7/2», a date and number on one line) and
+    /// cite older documents with their dates in the body; off by default so that
+    /// `fixtures/scans` stays byte for byte what it was. The choices come from their own
+    /// random stream, so everything else about a document is the same either way.
+    pub variations: bool,
 }
 
 impl Default for GenOptions {
@@ -67,6 +76,7 @@ impl Default for GenOptions {
             image_only: false,
             jpeg_quality: 55,
             text_only: false,
+            variations: false,
         }
     }
 }
@@ -85,6 +95,49 @@ pub const KINDS: [&str; 7] = [
 /// Generates `opts.count` scans lazily; the same options give byte-identical output.
 pub fn generate(opts: &GenOptions) -> impl Iterator<Item = Result<GeneratedScan>> {
     Generator::new(opts.clone())
+}
+
+/// A plain one-page text PDF (Helvetica, Latin text only) that is none of the archive's
+/// kinds: what an office program writes, for tests that need "a real PDF nobody can
+/// classify" without outside files.
+pub fn plain_pdf(lines: &[&str]) -> Result<Vec<u8>> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+    });
+    let mut ops = String::from("BT\n/F1 12 Tf\n72 770 Td\n14 TL\n");
+    for l in lines {
+        let escaped: String = l
+            .chars()
+            .filter(|c| c.is_ascii() && !c.is_ascii_control())
+            .flat_map(|c| match c {
+                '(' | ')' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        ops.push_str(&format!("({escaped}) Tj T*\n"));
+    }
+    ops.push_str("ET\n");
+    let content = doc.add_object(Stream::new(dictionary! {}, ops.into_bytes()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out)?;
+    Ok(out)
 }
 
 /// Writes `scan_NNNN.pdf` files and `expected.json` into `dir`.
@@ -749,6 +802,218 @@ fn programme_phrase(g: &Group) -> String {
     )
 }
 
+// ---------------------------------------------------------------------------
+// Variations: how real offices write headings, dates and numbers
+// ---------------------------------------------------------------------------
+
+/// How the title word is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Heading {
+    /// «ПРИКАЗ»
+    Plain,
+    /// «П Р И К А З»
+    Spaced,
+    /// «ПРИКАЗ № 45-у» (orders) or «ПРОТОКОЛ № 3 заседания …» (protocols) on one line.
+    Inline,
+}
+
+/// How the document's own date is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum DateStyle {
+    /// «от 15.03.2024 г.»
+    Numeric,
+    /// «от «15» марта 2024 г.»
+    Quoted,
+    /// «15 марта 2024 г.»
+    Words,
+    /// «2024-03-15»
+    Iso,
+}
+
+/// One document's choices, drawn from a stream of their own (see `GenOptions::variations`).
+#[derive(Debug, Clone)]
+struct Variation {
+    heading: Heading,
+    date: DateStyle,
+    /// Date on the left and number on the right of one line, as on printed order forms.
+    split: bool,
+    /// «N» for «№».
+    latin_n: bool,
+    /// 0: as planned («45-у»); 1: «45-ОД»; 2: «45/2»; 3: «257-ПП»-like two-letter suffix.
+    number_shape: u8,
+    /// Cite an older document with its date in the body.
+    cited: bool,
+    /// Which older document is cited, and how its date is written.
+    cite_pick: usize,
+    cite_words: bool,
+}
+
+const CITED: [(&str, (i32, u32, u32), &str); 4] = [
+    (
+        "Федеральным законом",
+        (2012, 12, 29),
+        "273-ФЗ «Об образовании в Российской Федерации»",
+    ),
+    (
+        "приказом Минобрнауки России",
+        (2013, 7, 1),
+        "499 «Об утверждении Порядка организации и осуществления образовательной деятельности по дополнительным профессиональным программам»",
+    ),
+    (
+        "постановлением Правительства Российской Федерации",
+        (2014, 5, 14),
+        "257-ПП",
+    ),
+    (
+        "Уставом организации, утвержденным решением учредителя",
+        (2016, 11, 3),
+        "2",
+    ),
+];
+
+impl Variation {
+    fn draw(rng: &mut fastrand::Rng) -> Variation {
+        let heading = match rng.u8(..3) {
+            0 => Heading::Plain,
+            1 => Heading::Spaced,
+            _ => Heading::Inline,
+        };
+        let date = match rng.u8(..4) {
+            0 => DateStyle::Numeric,
+            1 => DateStyle::Quoted,
+            2 => DateStyle::Words,
+            _ => DateStyle::Iso,
+        };
+        Variation {
+            heading,
+            date,
+            split: heading != Heading::Inline && rng.u8(..3) == 0,
+            latin_n: rng.u8(..4) == 0,
+            number_shape: rng.u8(..4),
+            cited: rng.u8(..3) != 0,
+            cite_pick: rng.usize(..CITED.len()),
+            cite_words: rng.bool(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "heading {:?}, date {:?}{}{}, number shape {}{}",
+            self.heading,
+            self.date,
+            if self.split { ", date|number line" } else { "" },
+            if self.latin_n { ", N for №" } else { "" },
+            self.number_shape,
+            if self.cited {
+                ", cites an older date"
+            } else {
+                ""
+            }
+        )
+    }
+
+    fn sign(&self) -> &'static str {
+        if self.latin_n { "N" } else { "№" }
+    }
+
+    /// The document's own number in this variation's shape.
+    fn number(&self, planned: &str) -> String {
+        let base: String = planned.chars().take_while(char::is_ascii_digit).collect();
+        match self.number_shape {
+            1 => format!("{base}-ОД"),
+            2 => format!("{base}/2"),
+            3 if planned.contains('-') => format!("{base}-ПК"),
+            _ => planned.to_string(),
+        }
+    }
+
+    fn title(&self, word: &str) -> String {
+        match self.heading {
+            Heading::Spaced => spaced(word),
+            _ => word.to_string(),
+        }
+    }
+
+    /// The date as this variation writes it, with «от» where the style has it.
+    fn date_text(&self, date: NaiveDate, with_from: bool) -> String {
+        let from = if with_from { "от " } else { "" };
+        match self.date {
+            DateStyle::Numeric => format!("{from}{} г.", d(date)),
+            DateStyle::Quoted => format!(
+                "{from}«{:02}» {} {} г.",
+                date.day(),
+                MONTHS_GENITIVE[date.month0() as usize],
+                date.year()
+            ),
+            DateStyle::Words => format!(
+                "{} {} {} г.",
+                date.day(),
+                MONTHS_GENITIVE[date.month0() as usize],
+                date.year()
+            ),
+            DateStyle::Iso => format!("{from}{}", date.format("%Y-%m-%d")),
+        }
+    }
+
+    /// Title, number and date of an order.
+    fn order_head(&self, l: &mut Layout<'_>, no: &str, date: NaiveDate) {
+        let sign = self.sign();
+        if self.heading == Heading::Inline {
+            l.center(&format!("ПРИКАЗ {sign} {no}"), TITLE);
+            l.center(&self.date_text(date, true), BODY);
+        } else if self.split {
+            l.center(&self.title("ПРИКАЗ"), TITLE);
+            l.gap(6.0);
+            l.cols(
+                &[
+                    (0.0, self.date_text(date, false)),
+                    (360.0, format!("{sign} {no}")),
+                ],
+                BODY,
+            );
+            l.center("г. Москва", BODY);
+        } else {
+            l.center(&self.title("ПРИКАЗ"), TITLE);
+            l.center(&format!("{sign} {no} {}", self.date_text(date, true)), BODY);
+        }
+    }
+
+    /// «В соответствии с … от 14 мая 2014 г. № 257-ПП, » or nothing.
+    fn citation(&self) -> String {
+        if !self.cited {
+            return String::new();
+        }
+        let (who, (y, m, dd), what) = CITED[self.cite_pick];
+        let date = NaiveDate::from_ymd_opt(y, m, dd).unwrap_or(NaiveDate::MIN);
+        let when = if self.cite_words {
+            format!("{dd} {} {y} г.", MONTHS_GENITIVE[date.month0() as usize])
+        } else {
+            d(date)
+        };
+        format!("В соответствии с {who} от {when} № {what}, ")
+    }
+}
+
+const MONTHS_GENITIVE: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
+/// «ПРИКАЗ» → «П Р И К А З».
+fn spaced(word: &str) -> String {
+    word.chars().map(String::from).collect::<Vec<_>>().join(" ")
+}
+
 /// Text of one document plus its ground truth (file/pages filled in later).
 struct DocText {
     pages: Vec<Vec<Line>>,
@@ -758,7 +1023,13 @@ struct DocText {
     learners: Vec<String>,
 }
 
-fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> DocText {
+fn compose(
+    plan: DocPlan,
+    g: &Group,
+    m: &Metrics,
+    rng: &mut fastrand::Rng,
+    var: Option<&Variation>,
+) -> DocText {
     let mut l = Layout::new(m);
     l.center(ORG, BODY);
     l.gap(14.0);
@@ -773,17 +1044,27 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
     let passed_names: Vec<String> = passed.iter().map(|x| x.full(Case::Nom)).collect();
     match plan {
         DocPlan::OrderIn => {
-            l.center("ПРИКАЗ", TITLE);
-            l.center(
-                &format!("№ {} от {} г.", g.order_in_no, d(g.order_in_date)),
-                BODY,
-            );
+            let number = var.map_or_else(|| g.order_in_no.clone(), |v| v.number(&g.order_in_no));
+            match var {
+                None => {
+                    l.center("ПРИКАЗ", TITLE);
+                    l.center(
+                        &format!("№ {} от {} г.", g.order_in_no, d(g.order_in_date)),
+                        BODY,
+                    );
+                }
+                Some(v) => v.order_head(&mut l, &number, g.order_in_date),
+            }
             l.gap(6.0);
             l.center("О зачислении слушателей на обучение", BODY);
             l.gap(10.0);
+            let cite = var.map(Variation::citation).unwrap_or_default();
+            let basis = if cite.is_empty() { "На" } else { "на" };
             l.para(
-                "На основании заявлений слушателей и заключенных договоров об оказании \
-                 платных образовательных услуг ПРИКАЗЫВАЮ:",
+                &format!(
+                    "{cite}{basis} основании заявлений слушателей и заключенных договоров об \
+                     оказании платных образовательных услуг ПРИКАЗЫВАЮ:"
+                ),
                 BODY,
                 28.0,
             );
@@ -819,21 +1100,29 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 pages: l.pages,
                 kind: "order-organisation",
                 date: g.order_in_date,
-                number: Some(g.order_in_no.clone()),
+                number: Some(number),
                 learners: everyone,
             }
         }
         DocPlan::OrderOut => {
             let date = g.end;
-            l.center("ПРИКАЗ", TITLE);
-            l.center(&format!("№ {} от {} г.", g.order_out_no, d(date)), BODY);
+            let number = var.map_or_else(|| g.order_out_no.clone(), |v| v.number(&g.order_out_no));
+            match var {
+                None => {
+                    l.center("ПРИКАЗ", TITLE);
+                    l.center(&format!("№ {} от {} г.", g.order_out_no, d(date)), BODY);
+                }
+                Some(v) => v.order_head(&mut l, &number, date),
+            }
             l.gap(6.0);
             l.center("Об окончании обучения и отчислении", BODY);
             l.center("в связи с завершением обучения", BODY);
             l.gap(10.0);
+            let cite = var.map(Variation::citation).unwrap_or_default();
+            let basis = if cite.is_empty() { "На" } else { "на" };
             l.para(
                 &format!(
-                    "На основании протокола заседания аттестационной комиссии от {} № {} ПРИКАЗЫВАЮ:",
+                    "{cite}{basis} основании протокола заседания аттестационной комиссии от {} № {} ПРИКАЗЫВАЮ:",
                     d(g.protocol_date),
                     g.protocol_no
                 ),
@@ -874,15 +1163,56 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 pages: l.pages,
                 kind: "order-completion",
                 date,
-                number: Some(g.order_out_no.clone()),
+                number: Some(number),
                 learners: passed_names,
             }
         }
         DocPlan::Protocol => {
-            l.center(&format!("ПРОТОКОЛ № {}", g.protocol_no), TITLE);
-            l.center("заседания аттестационной комиссии по проверке знаний", BODY);
-            l.center("(итоговой аттестации)", BODY);
-            l.right(&format!("от {}", d(g.protocol_date)), BODY);
+            let number = var.map_or_else(|| g.protocol_no.clone(), |v| v.number(&g.protocol_no));
+            match var {
+                None => {
+                    l.center(&format!("ПРОТОКОЛ № {}", g.protocol_no), TITLE);
+                    l.center("заседания аттестационной комиссии по проверке знаний", BODY);
+                    l.center("(итоговой аттестации)", BODY);
+                    l.right(&format!("от {}", d(g.protocol_date)), BODY);
+                }
+                Some(v) => {
+                    let sign = v.sign();
+                    if v.heading == Heading::Inline {
+                        l.center(
+                            &format!("ПРОТОКОЛ {sign} {number} заседания аттестационной комиссии"),
+                            BODY,
+                        );
+                        l.center("по проверке знаний (итоговой аттестации)", BODY);
+                    } else {
+                        l.center(&format!("{} {sign} {number}", v.title("ПРОТОКОЛ")), TITLE);
+                        l.center("заседания аттестационной комиссии по проверке знаний", BODY);
+                        l.center("(итоговой аттестации)", BODY);
+                    }
+                    if v.split {
+                        l.cols(
+                            &[
+                                (0.0, "г. Москва".to_string()),
+                                (330.0, v.date_text(g.protocol_date, false)),
+                            ],
+                            BODY,
+                        );
+                    } else {
+                        l.right(&v.date_text(g.protocol_date, true), BODY);
+                    }
+                    if v.cited {
+                        l.para(
+                            &format!(
+                                "Комиссия создана приказом директора от {} № {} в составе:",
+                                d(g.order_in_date),
+                                g.order_in_no
+                            ),
+                            BODY,
+                            28.0,
+                        );
+                    }
+                }
+            }
             l.gap(8.0);
             l.para(
                 &format!(
@@ -940,14 +1270,23 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
                 pages: l.pages,
                 kind: "protocol",
                 date: g.protocol_date,
-                number: Some(g.protocol_no.clone()),
+                number: Some(number),
                 learners: everyone,
             }
         }
         DocPlan::Book => {
-            l.center("КНИГА", TITLE);
-            l.center("регистрации выданных документов о квалификации", BODY);
-            l.center(&format!("от {}", d(g.issue_date)), BODY);
+            match var {
+                None => {
+                    l.center("КНИГА", TITLE);
+                    l.center("регистрации выданных документов о квалификации", BODY);
+                    l.center(&format!("от {}", d(g.issue_date)), BODY);
+                }
+                Some(v) => {
+                    l.center(&v.title("КНИГА"), TITLE);
+                    l.center("регистрации выданных документов о квалификации", BODY);
+                    l.center(&v.date_text(g.issue_date, true), BODY);
+                }
+            }
             l.gap(6.0);
             l.left(&format!("Группа {}", g.code), BODY, 0.0);
             l.para(
@@ -994,9 +1333,18 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
             }
         }
         DocPlan::Journal => {
-            l.center("ЖУРНАЛ", TITLE);
-            l.center("учета занятий", BODY);
-            l.center(&format!("от {}", d(g.start)), BODY);
+            match var {
+                None => {
+                    l.center("ЖУРНАЛ", TITLE);
+                    l.center("учета занятий", BODY);
+                    l.center(&format!("от {}", d(g.start)), BODY);
+                }
+                Some(v) => {
+                    l.center(&v.title("ЖУРНАЛ"), TITLE);
+                    l.center("учета занятий", BODY);
+                    l.center(&v.date_text(g.start, true), BODY);
+                }
+            }
             l.left(
                 &format!("Период обучения: с {} по {}", d(g.start), d(g.end)),
                 BODY,
@@ -1080,7 +1428,10 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
         DocPlan::Test(who, date) => {
             let x = &g.learners[who];
             l.center("Работа промежуточной аттестации (тест)", TITLE);
-            l.center(&format!("от {}", d(date)), BODY);
+            match var {
+                None => l.center(&format!("от {}", d(date)), BODY),
+                Some(v) => l.center(&v.date_text(date, true), BODY),
+            }
             l.gap(8.0);
             l.left(&format!("Слушатель: {}", x.full(Case::Nom)), BODY, 0.0);
             l.left(&format!("Группа: {}", g.code), BODY, 0.0);
@@ -1133,8 +1484,16 @@ fn compose(plan: DocPlan, g: &Group, m: &Metrics, rng: &mut fastrand::Rng) -> Do
         }
         DocPlan::Other(who, date, no) => {
             let x = &g.learners[who];
-            l.center(&format!("СПРАВКА об обучении № {no}"), TITLE);
-            l.center(&format!("от {}", d(date)), BODY);
+            match var {
+                None => {
+                    l.center(&format!("СПРАВКА об обучении № {no}"), TITLE);
+                    l.center(&format!("от {}", d(date)), BODY);
+                }
+                Some(v) => {
+                    l.center(&format!("СПРАВКА об обучении {} {no}", v.sign()), TITLE);
+                    l.center(&v.date_text(date, true), BODY);
+                }
+            }
             l.gap(10.0);
             let she = if x.female { "она" } else { "он" };
             l.para(
@@ -1642,7 +2001,21 @@ impl Generator {
         let mut rng = fastrand::Rng::with_seed(
             self.opts.seed ^ (self.emitted as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
-        let text = compose(plan, &self.active[gi], &self.metrics, &mut rng);
+        // Variations draw from their own stream so the default output stays as it was.
+        let var = self.opts.variations.then(|| {
+            let mut vr = fastrand::Rng::with_seed(
+                self.opts.seed ^ (self.emitted as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+            );
+            Variation::draw(&mut vr)
+        });
+        let text = compose(
+            plan,
+            &self.active[gi],
+            &self.metrics,
+            &mut rng,
+            var.as_ref(),
+        );
+        let variant = var.as_ref().map(Variation::describe);
         let group = self.active[gi].clone();
         if self.active[gi].plan.is_empty() {
             self.active.remove(gi);
@@ -1675,6 +2048,7 @@ impl Generator {
                     learners: text.learners,
                     pages: text.pages.len() as u32,
                     image_only: false,
+                    variant: variant.clone(),
                 },
                 bytes: Vec::new(),
                 text: plain,
@@ -1745,6 +2119,7 @@ impl Generator {
                 learners: text.learners,
                 pages: n_pages as u32,
                 image_only,
+                variant,
             },
             bytes,
             text: plain,
@@ -2004,6 +2379,45 @@ mod tests {
                     mb[2].as_float().unwrap() > mb[3].as_float().unwrap()
                 });
                 assert!(landscape, "one page should be turned by 90°");
+            }
+        }
+    }
+
+    #[test]
+    fn variations_change_only_how_headings_dates_and_numbers_are_written() {
+        let plain = all(&GenOptions {
+            text_only: true,
+            ..opts(24)
+        });
+        let varied = all(&GenOptions {
+            text_only: true,
+            variations: true,
+            ..opts(24)
+        });
+        for (p, v) in plain.iter().zip(&varied) {
+            assert_eq!(p.expected.kind, v.expected.kind);
+            assert_eq!(p.expected.date, v.expected.date);
+            assert_eq!(p.expected.learners, v.expected.learners);
+            assert!(p.expected.variant.is_none() && v.expected.variant.is_some());
+        }
+        let text = varied
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for needle in ["П Р И К А З", "В соответствии с", "г. Москва", "N "]
+        {
+            assert!(text.contains(needle), "no {needle:?} in the varied set");
+        }
+        assert!(
+            MONTHS_GENITIVE
+                .iter()
+                .any(|m| text.contains(&format!(" {m} ")))
+        );
+        // A varied number is the document's number as written.
+        for v in &varied {
+            if let Some(n) = &v.expected.number {
+                assert!(v.text.contains(&format!(" {n}")), "{n}: {}", v.text);
             }
         }
     }

@@ -25,6 +25,10 @@ struct Args {
     image_only: bool,
     #[arg(long)]
     dpi: Option<u32>,
+    /// Headings, dates and numbers written in varied real-world ways, with older dates
+    /// cited in the body (for the classification test set).
+    #[arg(long)]
+    variations: bool,
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
         seed: a.seed,
         count: a.count,
         image_only: a.image_only,
+        variations: a.variations,
         ..Default::default()
     };
     if let Some(d) = a.dpi {

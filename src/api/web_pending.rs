@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
@@ -24,7 +24,8 @@ use crate::error::{ActChanged, Invalid, NotFound, Refused, Result};
 use crate::records::act::{self, Act};
 use crate::records::hold::{Hold, Holds, TargetKind};
 use crate::records::retention;
-use crate::search::index::{self, Hit, PersonRecord, SearchIndex};
+use crate::search::person::within_one_edit;
+use crate::search::{Hit, LIFE_CYCLE, PersonRecord, SearchIndex};
 use crate::store::archive::{self, Archive};
 use crate::store::audit::{self, AuditLog, AuditRecord, Event};
 use crate::store::document::{CaseKey, DocumentMeta, DropSidecar, Status};
@@ -183,209 +184,7 @@ fn ocr_pending(a: &Archive) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------
-// Search with facets and pages (PENDING: the search engineer's / lead's api)
-
-#[derive(Debug, Clone, Default)]
-pub struct SearchRequest {
-    pub query: String,
-    pub kind: Option<String>,
-    pub year: Option<i32>,
-    pub group: Option<String>,
-    pub status: Option<String>,
-    /// 0-based page.
-    pub page: usize,
-    pub per_page: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FacetCount {
-    pub value: String,
-    pub count: u64,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Facets {
-    pub kind: Vec<FacetCount>,
-    pub year: Vec<FacetCount>,
-    pub group: Vec<FacetCount>,
-    pub status: Vec<FacetCount>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchPage {
-    pub total: usize,
-    pub hits: Vec<Hit>,
-    pub facets: Facets,
-    /// True when the query was read as a person's name.
-    pub by_name: bool,
-}
-
-impl Archivist {
-    /// PENDING: one page of hits for a query with filters, and facet counts for the
-    /// whole result, in one pass over the index.
-    pub fn search_page(&self, req: &SearchRequest) -> Result<SearchPage> {
-        let ix = self.pending_index()?;
-        let per_page = req.per_page.clamp(1, 100);
-        let q = req.query.trim();
-        let filters = filter_clauses(&ix, req);
-        let mut key = None;
-        let base: Box<dyn Query> = if q.is_empty() {
-            Box::new(tantivy::query::AllQuery)
-        } else if let Some(k) = index::looks_like_name(q) {
-            let pq = ix.person_query(&k);
-            let with = and(pq.box_clone(), &filters);
-            if ix.searcher().search(&*with, &Count)? > 0 {
-                key = Some(k);
-                pq
-            } else {
-                text_query(&ix, q)?
-            }
-        } else {
-            text_query(&ix, q)?
-        };
-        let full = and(base.box_clone(), &filters);
-        let searcher = ix.searcher();
-        let aggs: tantivy::aggregation::agg_req::Aggregations = serde_json::from_value(json!({
-            "kind": {"terms": {"field": "kind", "size": 100}},
-            "year": {"terms": {"field": "year", "size": 200, "order": {"_key": "desc"}}},
-            "group": {"terms": {"field": "group", "size": 30}},
-            "status": {"terms": {"field": "status", "size": 10}},
-        }))
-        .context("facet request")?;
-        let agg = tantivy::aggregation::AggregationCollector::from_aggs(
-            aggs,
-            tantivy::aggregation::AggContextParams::new(
-                Default::default(),
-                ix.index.tokenizers().clone(),
-            ),
-        );
-        let top = TopDocs::with_limit(per_page)
-            .and_offset(req.page.saturating_mul(per_page))
-            .order_by_score();
-        let (top, total, facets) = searcher.search(&*full, &(top, Count, agg))?;
-        let snippets = if key.is_none() && !q.is_empty() {
-            let mut g =
-                tantivy::snippet::SnippetGenerator::create(&searcher, &*base, ix.fields.text)?;
-            g.set_max_num_chars(220);
-            Some(g)
-        } else {
-            None
-        };
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let mut h = hit_of(&ix, &doc, score);
-            if let Some(g) = &snippets {
-                let s = g.snippet_from_doc(&doc);
-                h.snippet = marked(s.fragment(), s.highlighted());
-                h.matched = "text".into();
-            } else if let Some(k) = &key {
-                let text = doc
-                    .get_first(ix.fields.text)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                h.snippet = name_snippet(text, k);
-                h.matched = "name".into();
-            }
-            hits.push(h);
-        }
-        Ok(SearchPage {
-            total,
-            hits,
-            facets: facets_of(&serde_json::to_value(&facets).unwrap_or_default()),
-            by_name: key.is_some(),
-        })
-    }
-}
-
-fn and(q: Box<dyn Query>, filters: &[(Occur, Box<dyn Query>)]) -> Box<dyn Query> {
-    if filters.is_empty() {
-        return q;
-    }
-    let mut v = vec![(Occur::Must, q)];
-    v.extend(filters.iter().map(|(o, f)| (*o, f.box_clone())));
-    Box::new(BooleanQuery::new(v))
-}
-
-fn text_query(ix: &SearchIndex, q: &str) -> Result<Box<dyn Query>> {
-    let mut parser = QueryParser::for_index(
-        &ix.index,
-        vec![ix.fields.title, ix.fields.text, ix.fields.programme],
-    );
-    parser.set_conjunction_by_default();
-    parser.parse_query(q).map_err(|e| {
-        Invalid(format!(
-            "the query {q:?} is malformed: {e}. Quote phrases (\"…\") and field values (group:\"ПК-2024-017\")"
-        ))
-        .into()
-    })
-}
-
-fn filter_clauses(ix: &SearchIndex, r: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
-    let f = &ix.fields;
-    let term = |field, v: &str| -> (Occur, Box<dyn Query>) {
-        (
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            )),
-        )
-    };
-    let mut v = Vec::new();
-    if let Some(k) = &r.kind {
-        v.push(term(f.kind, k));
-    }
-    if let Some(g) = &r.group {
-        v.push(term(f.group, g));
-    }
-    if let Some(s) = &r.status {
-        v.push(term(f.status, s));
-    }
-    if let Some(y) = r.year {
-        let t = Term::from_field_i64(f.year, y as i64);
-        v.push((
-            Occur::Must,
-            Box::new(RangeQuery::new(
-                std::ops::Bound::Included(t.clone()),
-                std::ops::Bound::Included(t),
-            )),
-        ));
-    }
-    v
-}
-
-fn facets_of(v: &serde_json::Value) -> Facets {
-    let list = |name: &str| -> Vec<FacetCount> {
-        v.get(name)
-            .and_then(|x| x.get("buckets"))
-            .and_then(|b| b.as_array())
-            .map(|b| {
-                b.iter()
-                    .filter_map(|x| {
-                        let key = match x.get("key")? {
-                            serde_json::Value::String(s) => s.clone(),
-                            serde_json::Value::Number(n) => {
-                                n.as_f64().map(|f| (f as i64).to_string())?
-                            }
-                            _ => return None,
-                        };
-                        Some(FacetCount {
-                            value: key,
-                            count: x.get("doc_count")?.as_u64()?,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Facets {
-        kind: list("kind"),
-        year: list("year"),
-        group: list("group"),
-        status: list("status"),
-    }
-}
+// Hits read from the index (PENDING: the search module's own hit reader is private)
 
 fn hit_of(ix: &SearchIndex, doc: &TantivyDocument, score: f32) -> Hit {
     let f = &ix.fields;
@@ -415,55 +214,6 @@ fn hit_of(ix: &SearchIndex, doc: &TantivyDocument, score: f32) -> Hit {
         matched: String::new(),
         person_tokens: Vec::new(),
     }
-}
-
-fn marked(s: &str, ranges: &[std::ops::Range<usize>]) -> String {
-    let mut out = String::with_capacity(s.len() + 8 * ranges.len());
-    let mut at = 0;
-    let mut rs = ranges.to_vec();
-    rs.sort_by_key(|r| r.start);
-    for r in rs {
-        if r.start < at
-            || r.end > s.len()
-            || !s.is_char_boundary(r.start)
-            || !s.is_char_boundary(r.end)
-        {
-            continue;
-        }
-        out.push_str(&s[at..r.start]);
-        out.push_str(index::MARK_START);
-        out.push_str(&s[r.clone()]);
-        out.push_str(index::MARK_END);
-        at = r.end;
-    }
-    out.push_str(&s[at..]);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn name_snippet(text: &str, key: &crate::ru::person::PersonKey) -> String {
-    // The person as precisely as the query names them (with initials when given).
-    let want = key
-        .full_token()
-        .or_else(|| key.first_token())
-        .unwrap_or_else(|| key.surname_token());
-    let names = crate::ru::names::find_names(text, &[]);
-    let exact = names
-        .iter()
-        .find(|n| index::person_tokens(&n.text).contains(&want));
-    let near = || {
-        names.iter().find(|n| {
-            index::person_tokens(&n.text)
-                .iter()
-                .any(|t| index::within_one_edit(t, &want))
-        })
-    };
-    let Some(n) = exact.or_else(near) else {
-        return String::new();
-    };
-    let start = text.floor_char_boundary(n.start.saturating_sub(90));
-    let end = text.ceil_char_boundary((n.start + n.text.len() + 90).min(text.len()));
-    let rel = n.start - start;
-    marked(&text[start..end], &[rel..rel + n.text.len()])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -666,7 +416,7 @@ impl Archivist {
                 let Some((k, gender)) = person::parse_name_with_gender(learner) else {
                     continue;
                 };
-                if !index::within_one_edit(&k.surname, &key.surname)
+                if !within_one_edit(&k.surname, &key.surname)
                     || key.first.is_some_and(|c| k.first.is_some_and(|x| x != c))
                     || key
                         .patronymic
@@ -704,8 +454,8 @@ impl Archivist {
         let mut people: Vec<PersonRecord> = people.into_values().collect();
         for p in &mut people {
             p.documents.sort_by(|a, b| {
-                let ka = index::LIFE_CYCLE.iter().position(|k| *k == a.kind).unwrap_or(99);
-                let kb = index::LIFE_CYCLE.iter().position(|k| *k == b.kind).unwrap_or(99);
+                let ka = LIFE_CYCLE.iter().position(|k| *k == a.kind).unwrap_or(99);
+                let kb = LIFE_CYCLE.iter().position(|k| *k == b.kind).unwrap_or(99);
                 (a.date.clone(), ka).cmp(&(b.date.clone(), kb))
             });
         }
@@ -726,19 +476,9 @@ impl Archivist {
 }
 
 // ---------------------------------------------------------------------------------------
-// Retention and holds (PENDING: the lead's api)
+// Holds (PENDING: the lead's api)
 
 impl Archivist {
-    /// PENDING: the retention report as of a date.
-    pub fn retention(&self, as_of: NaiveDate) -> Result<retention::Report> {
-        let a = self.archive();
-        let ix = self.pending_index()?;
-        let holds = Holds::load(&a.root)?;
-        let cases = retention::cases(&ix, &a.nomenclature)?;
-        let by_case = holds.by_case(|id| ix.case_of(id, &a.nomenclature));
-        Ok(retention::report(cases, &by_case, as_of))
-    }
-
     /// PENDING: every hold (active first).
     pub fn holds(&self) -> Result<Vec<Hold>> {
         let mut v = Holds::load(&self.archive().root)?.holds;
@@ -1400,7 +1140,7 @@ impl Archivist {
                 let _turn = self.writing("archivist serve")?;
                 let mut ing = crate::ingest::pipeline::Ingestor::open(
                     a,
-                    Box::new(index::sink_for(a)?),
+                    Box::new(crate::search::sink_for(a)?),
                     &Actor::system(),
                 )?;
                 let opts = crate::ingest::inbox::WatchOptions::from_config(a);

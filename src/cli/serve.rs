@@ -1,48 +1,70 @@
 //! `archivist serve`: the web interface, and the inbox watcher beside it (one command gives
 //! the whole system).
 
+use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::json;
+use clap::Args;
+use serde::Serialize;
 
-use super::commands::Ctx;
-use super::exit;
+use super::Ctx;
+use super::render::{Render, emit, emit_line};
 use archivist::api::Archivist;
+use archivist::error::Result;
 
-pub fn serve(ctx: &Ctx, bind: SocketAddr, watch: bool, secure_cookies: bool) -> i32 {
-    let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
-    if let Err(e) = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst)) {
-        eprintln!("error: cannot install the Ctrl-C handler: {e}");
-        return exit::FAILURE;
-    }
-    match run(ctx, bind, watch, secure_cookies, stop) {
-        Ok(()) => exit::OK,
-        Err(e) => {
-            let code = match e.kind() {
-                archivist::error::ErrorKind::Locked => exit::LOCKED,
-                archivist::error::ErrorKind::Invalid => exit::USAGE,
-                _ => exit::FAILURE,
-            };
-            if ctx.json {
-                println!("{}", json!({"error": e.to_string(), "exit_code": code}));
-            } else {
-                eprintln!("error: {e}");
-            }
-            code
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on; anything but 127.0.0.1 is reachable from the network.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Serve only; do not watch the inbox.
+    #[arg(long)]
+    no_watch: bool,
+    /// Mark the session cookie Secure (behind an HTTPS proxy).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+/// What `serve` prints when it is ready.
+#[derive(Serialize)]
+struct Serving {
+    event: &'static str,
+    url: String,
+    root: PathBuf,
+    inbox: Option<PathBuf>,
+    loopback_only: bool,
+    users: usize,
+    first_user: String,
+}
+
+impl Render for Serving {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(w, "archivist serves {}  (archive {})", self.url, self.root.display())?;
+        if !self.loopback_only {
+            writeln!(w, "  WARNING: reachable from other machines on the network at {}.", self.url)?;
+            writeln!(w, "  Passwords and scans travel unencrypted unless an HTTPS proxy is in front (then add --secure-cookies).")?;
         }
+        if self.users == 0 {
+            writeln!(w, "  no users yet: create the first one with `{}` (it asks for the password)", self.first_user)?;
+        }
+        match &self.inbox {
+            Some(i) => writeln!(w, "  watching the inbox {} (--no-watch to serve only)", i.display())?,
+            None => writeln!(w, "  not watching the inbox (--no-watch)")?,
+        }
+        writeln!(w, "  press Ctrl-C to stop")
     }
 }
 
-fn run(
-    ctx: &Ctx,
-    bind: SocketAddr,
-    watch: bool,
-    secure_cookies: bool,
-    stop: Arc<AtomicBool>,
-) -> Result<(), archivist::error::Error> {
+pub fn serve(ctx: &Ctx, args: ServeArgs) -> Result<i32> {
+    // First thing: Ctrl-C during start-up must also end cleanly.
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    ctrlc::set_handler(move || s.store(true, Ordering::SeqCst))
+        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    let watch = !args.no_watch;
     let (a, _) = Archivist::init(&ctx.root, ctx.config.as_deref())?;
     let a = Arc::new(a);
     // While it watches, this process is the archive's writer: other processes stay out.
@@ -52,54 +74,31 @@ fn run(
         None
     };
     let mut options = archivist::web::Options::for_archive(&a);
-    options.secure_cookies = secure_cookies;
+    options.secure_cookies = args.secure_cookies;
     options.watching = watch;
-    let server = archivist::web::Server::bind(bind, archivist::web::router(a.clone(), options))?;
+    let server = archivist::web::Server::bind(args.bind, archivist::web::router(a.clone(), options))?;
     let addr = server.local_addr();
-    let url = format!("http://{addr}/");
-    let users = a.user_list()?.len();
-    let root =
-        std::fs::canonicalize(&a.archive().root).unwrap_or_else(|_| a.archive().root.clone());
-    let first_user = format!(
-        "archivist --root {} user add NAME --role admin",
-        root.display()
+    let root = std::fs::canonicalize(&a.archive().root).unwrap_or_else(|_| a.archive().root.clone());
+    let inbox = std::fs::canonicalize(&a.archive().inbox).unwrap_or_else(|_| a.archive().inbox.clone());
+    emit(
+        ctx,
+        &Serving {
+            event: "serving",
+            url: format!("http://{addr}/"),
+            first_user: format!("archivist --root {} user add NAME --role admin", root.display()),
+            root,
+            inbox: watch.then_some(inbox),
+            loopback_only: archivist::web::is_loopback(&addr),
+            users: a.user_list()?.len(),
+        },
     );
-    if ctx.json {
-        println!(
-            "{}",
-            json!({"event": "serving", "url": url, "root": root, "watching": watch,
-                   "loopback_only": archivist::web::is_loopback(&addr), "users": users})
-        );
-    } else {
-        println!("archivist serves {url}  (archive {})", root.display());
-        if !archivist::web::is_loopback(&addr) {
-            println!(
-                "  WARNING: listening on {addr}, reachable from other machines on the network."
-            );
-            println!(
-                "  Passwords and scans travel unencrypted unless an HTTPS proxy is in front (then use --secure-cookies)."
-            );
-        }
-        if users == 0 {
-            println!(
-                "  no users yet: create the first one with `{first_user}` (it asks for the password)"
-            );
-        }
-        if watch {
-            println!(
-                "  watching the inbox {} (--no-watch to serve only)",
-                a.archive().inbox.display()
-            );
-        }
-        println!("  press Ctrl-C to stop");
-    }
     let watcher = watch.then(|| {
         let (a, stop) = (a.clone(), stop.clone());
-        let json_out = ctx.json;
+        let json = ctx.json;
         std::thread::spawn(move || {
             let r = a.watch_inbox(stop.clone(), |r| {
-                if json_out {
-                    println!("{}", serde_json::to_string(r).unwrap_or_default());
+                if json {
+                    emit_line(r);
                 } else {
                     tracing::info!("{}: {} {}", r.path, r.outcome.as_str(), r.reason);
                 }
@@ -115,13 +114,8 @@ fn run(
     server.run(stop.clone())?;
     stop.store(true, Ordering::SeqCst);
     if let Some(w) = watcher {
-        match w.join() {
-            Ok(r) => r?,
-            Err(_) => return Err(anyhow::anyhow!("the inbox watcher panicked").into()),
-        }
+        w.join()
+            .map_err(|_| anyhow::anyhow!("the inbox watcher panicked"))??;
     }
-    if !ctx.json {
-        println!("stopped");
-    }
-    Ok(())
+    Ok(super::exit::OK)
 }

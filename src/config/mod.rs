@@ -93,6 +93,12 @@ pub struct ClassifyConfig {
     pub date_regex: String,
     pub programme_regex: String,
     pub staff_markers: Vec<String>,
+    /// Titles a document's heading starts with («ПРИКАЗ», «ПЛАТЕЖНОЕ ПОРУЧЕНИЕ»).
+    pub heading_titles: Vec<String>,
+    /// Word beginnings that make a date or number after them a cited document's.
+    pub cited_markers: Vec<String>,
+    /// Word beginnings that make a date someone's birth, an issue date or a deadline.
+    pub other_date_markers: Vec<String>,
     #[serde(rename = "kind_rule")]
     pub kind_rules: Vec<KindRule>,
 }

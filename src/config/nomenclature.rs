@@ -51,7 +51,7 @@ pub struct Kind {
     pub per_group: bool,
 }
 
-/// A retention period as written in lists of documents (RECORDS.md §2).
+/// A retention period as written in lists of documents (DOMAIN.md §2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Period {

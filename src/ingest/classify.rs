@@ -1,6 +1,13 @@
 //! Decides what a scan is: kind, year, group, date, number, title, programme and the
 //! learners it names. Sources, highest precedence first: a sidecar dropped with the scan,
-//! the inbox sub-folders, the file name, the PDF Info dictionary, the text layer.
+//! the inbox sub-folders, the file name, the PDF Info dictionary, the text (layer or OCR;
+//! see [`text`] for how a text is read).
+//!
+//! A wrong year files a document in the wrong box, which is worse than asking a person:
+//! when the text's dates are weak or contradict each other the year stays undetermined and
+//! the scan goes to review, with every candidate the text gave.
+
+mod text;
 
 use std::collections::BTreeMap;
 
@@ -9,22 +16,17 @@ use regex::Regex;
 
 use crate::config::ClassifyConfig;
 use crate::config::nomenclature::Nomenclature;
-use crate::ru::dates::MONTHS_GENITIVE;
 use crate::ru::fold;
 use crate::store::document::DropSidecar;
+
+pub use text::{Candidates, DateCandidate, DateRole, KindCandidate, Mention};
 
 /// Compiled rules; built once per run.
 pub struct Classifier {
     kind_ids: Vec<String>,
     folder_patterns: Vec<Vec<String>>,
     filename_patterns: Vec<Regex>,
-    group_re: Regex,
-    number_re: Regex,
-    date_re: Regex,
-    programme_re: Regex,
-    month_date_re: Regex,
-    rules: Vec<(String, Vec<String>, Vec<String>)>,
-    staff_markers: Vec<String>,
+    text: text::TextRules,
 }
 
 /// Everything a classification found, field by field, with where it came from.
@@ -40,6 +42,11 @@ pub struct Classified {
     pub learners: Vec<String>,
     pub events: BTreeMap<String, NaiveDate>,
     pub provenance: BTreeMap<String, String>,
+    /// For fields the text decided: the words that decided them
+    /// (`kind` → «ПРИКАЗ … об отчислении», `date` → «от 15 марта 2024 г.» near the heading).
+    pub provenance_detail: BTreeMap<String, String>,
+    /// Everything the text offered, decided or not (for the review template).
+    pub candidates: Candidates,
 }
 
 impl Classified {
@@ -50,7 +57,12 @@ impl Classified {
             r.push("the document kind could not be determined".to_string());
         }
         if self.year.is_none() {
-            r.push("the document year could not be determined (no date found)".to_string());
+            let why = if self.candidates.dates.is_empty() {
+                "no date found"
+            } else {
+                "no date in the text is clearly the document's own"
+            };
+            r.push(format!("the document year could not be determined ({why})"));
         }
         r
     }
@@ -85,26 +97,30 @@ impl Classifier {
                 .iter()
                 .map(|p| Regex::new(p))
                 .collect::<Result<_, _>>()?,
-            group_re: Regex::new(&cfg.group_regex)?,
-            number_re: Regex::new(&cfg.number_regex)?,
-            date_re: Regex::new(&cfg.date_regex)?,
-            programme_re: Regex::new(&cfg.programme_regex)?,
-            month_date_re: Regex::new(&format!(
-                r"«?(\d{{1,2}})»?\s+({})\s+(\d{{4}})",
-                MONTHS_GENITIVE.join("|")
-            ))?,
-            rules: cfg
-                .kind_rules
-                .iter()
-                .map(|r| {
-                    (
-                        r.kind.clone(),
-                        r.all.iter().map(|s| fold(s)).collect(),
-                        r.any.iter().map(|s| fold(s)).collect(),
-                    )
-                })
-                .collect(),
-            staff_markers: cfg.staff_markers.clone(),
+            text: text::TextRules {
+                rules: cfg
+                    .kind_rules
+                    .iter()
+                    .map(|r| text::Rule {
+                        kind: r.kind.clone(),
+                        all: r.all.iter().map(|s| fold(s)).collect(),
+                        any: r.any.iter().map(|s| fold(s)).collect(),
+                    })
+                    .collect(),
+                titles: cfg
+                    .heading_titles
+                    .iter()
+                    .map(|t| crate::ru::noise::letters(t))
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+                cited: cfg.cited_markers.iter().map(|s| fold(s)).collect(),
+                other_dates: cfg.other_date_markers.iter().map(|s| fold(s)).collect(),
+                group_re: Regex::new(&cfg.group_regex)?,
+                number_re: Regex::new(&cfg.number_regex)?,
+                extra_date_re: Regex::new(&cfg.date_regex)?,
+                programme_re: Regex::new(&cfg.programme_regex)?,
+                staff_markers: cfg.staff_markers.clone(),
+            },
         })
     }
 
@@ -115,7 +131,7 @@ impl Classifier {
     pub fn classify(&self, ev: &Evidence) -> Classified {
         let mut c = Classified::default();
         // Lowest precedence first; each later source overwrites what it provides.
-        self.read_text(ev.text, "text", &mut c);
+        let mut unsettled = self.read_text(ev.text, "text", &mut c);
         let info_text = ["Title", "Subject", "Keywords"]
             .iter()
             .filter_map(|k| ev.info.get(*k))
@@ -127,6 +143,7 @@ impl Classifier {
             self.read_text(&info_text, "pdf-info", &mut from_info);
             // Names in Info are rare and unreliable; keep the text's.
             from_info.learners.clear();
+            from_info.candidates = Candidates::default();
             overlay(&mut c, from_info);
         }
         if let Some(t) = ev.info.get("Title").filter(|t| !t.trim().is_empty()) {
@@ -137,76 +154,69 @@ impl Classifier {
                 Some(t.trim().to_string()),
                 "pdf-info",
             );
+            c.provenance_detail.remove("title");
         }
         overlay(&mut c, self.read_file_name(ev.file_name));
         overlay(&mut c, self.read_folders(ev.folders));
         if let Some(s) = ev.sidecar {
             overlay(&mut c, from_sidecar(s));
         }
-        // The year follows the date; failing that, the year in the group code.
+        if c.provenance.get("date").is_some_and(|p| p != "text") {
+            // Another source gave the date: the text's doubts about its dates do not matter.
+            unsettled = false;
+        }
+        // The year follows the date; failing that, the year in the group code, unless the
+        // text has dates none of which could be trusted (then a person decides).
         if (c.year.is_none() || c.provenance.get("year").map(String::as_str) == Some("group-code"))
             && let Some(d) = c.date
         {
             let src = c.provenance.get("date").cloned().unwrap_or_default();
             c.year = Some(chrono::Datelike::year(&d));
             c.provenance.insert("year".into(), src);
+            match c.provenance_detail.get("date").cloned() {
+                Some(w) => c
+                    .provenance_detail
+                    .insert("year".into(), format!("the date {w}")),
+                None => c.provenance_detail.remove("year"),
+            };
         }
         if c.year.is_none()
-            && let Some(y) = c.group.as_deref().and_then(year_in_group)
+            && !unsettled
+            && let Some(g) = c.group.as_deref()
+            && let Some(y) = year_in_group(g)
         {
             c.year = Some(y);
             c.provenance.insert("year".into(), "group-code".into());
+            c.provenance_detail
+                .insert("year".into(), format!("the group code «{g}»"));
         }
         c
     }
 
-    fn read_text(&self, text: &str, src: &str, c: &mut Classified) {
-        let folded = fold(text);
-        for (kind, all, any) in &self.rules {
-            if all.iter().all(|w| folded.contains(w.as_str()))
-                && (any.is_empty() || any.iter().any(|w| folded.contains(w.as_str())))
-            {
-                set(
-                    &mut c.kind,
-                    &mut c.provenance,
-                    "kind",
-                    Some(kind.clone()),
-                    src,
-                );
-                break;
-            }
+    /// Reads a text into `c`; true when it had dates but none could be trusted.
+    fn read_text(&self, text: &str, src: &str, c: &mut Classified) -> bool {
+        let r = self.text.read(text);
+        let mut put = |field: &str, words: String| {
+            c.provenance.insert(field.into(), src.into());
+            c.provenance_detail.insert(field.into(), words);
+        };
+        if let Some((k, w)) = r.kind {
+            c.kind = Some(k);
+            put("kind", w);
         }
-        if let Some(g) = self
-            .group_re
-            .captures(text)
-            .and_then(|m| m.get(1).or_else(|| m.get(0)))
-        {
-            set(
-                &mut c.group,
-                &mut c.provenance,
-                "group",
-                Some(g.as_str().to_string()),
-                src,
-            );
+        if let Some((g, w)) = r.group {
+            c.group = Some(g);
+            put("group", w);
         }
-        if let Some(n) = self
-            .number_re
-            .captures(text)
-            .and_then(|m| m.get(1).or_else(|| m.get(0)))
-        {
-            set(
-                &mut c.number,
-                &mut c.provenance,
-                "number",
-                Some(n.as_str().trim().to_string()),
-                src,
-            );
+        if let Some((n, w)) = r.number {
+            c.number = Some(n);
+            put("number", w);
         }
-        if let Some(d) = self.find_date(text) {
-            set(&mut c.date, &mut c.provenance, "date", Some(d), src);
+        if let Some((d, w)) = r.date {
+            c.date = Some(d);
+            put("date", w);
         }
-        if let Some(p) = self.programme_re.captures(text).and_then(|m| m.get(1)) {
-            let p = p.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(p) = r.programme {
             set(
                 &mut c.programme,
                 &mut c.provenance,
@@ -215,37 +225,12 @@ impl Classifier {
                 src,
             );
         }
-        let mut learners: Vec<String> = Vec::new();
-        for n in crate::ru::names::find_names(text, &self.staff_markers) {
-            if !learners.contains(&n.text) {
-                learners.push(n.text);
-            }
-        }
-        if !learners.is_empty() {
-            c.learners = learners;
+        if !r.learners.is_empty() {
+            c.learners = r.learners;
             c.provenance.insert("learners".into(), src.into());
         }
-    }
-
-    fn find_date(&self, text: &str) -> Option<NaiveDate> {
-        let numeric = self.date_re.captures(text).and_then(|m| {
-            let d = m.get(1)?.as_str().parse().ok()?;
-            let mo = m.get(2)?.as_str().parse().ok()?;
-            let y = m.get(3)?.as_str().parse().ok()?;
-            Some((m.get(0)?.start(), NaiveDate::from_ymd_opt(y, mo, d)?))
-        });
-        let worded = self.month_date_re.captures(text).and_then(|m| {
-            let d = m.get(1)?.as_str().parse().ok()?;
-            let month = m.get(2)?.as_str();
-            let mo = MONTHS_GENITIVE.iter().position(|x| *x == month)? as u32 + 1;
-            let y = m.get(3)?.as_str().parse().ok()?;
-            Some((m.get(0)?.start(), NaiveDate::from_ymd_opt(y, mo, d)?))
-        });
-        // The first date on the page is the document's own.
-        match (numeric, worded) {
-            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a.1 } else { b.1 }),
-            (a, b) => a.or(b).map(|x| x.1),
-        }
+        c.candidates = r.candidates;
+        r.dates_unsettled
     }
 
     fn read_file_name(&self, name: &str) -> Classified {
@@ -418,9 +403,15 @@ fn overlay(lo: &mut Classified, hi: Classified) {
         ($f:ident) => {
             if hi.$f.is_some() {
                 lo.$f = hi.$f;
-                if let Some(p) = hi.provenance.get(stringify!($f)) {
-                    lo.provenance.insert(stringify!($f).into(), p.clone());
+                let field = stringify!($f);
+                if let Some(p) = hi.provenance.get(field) {
+                    lo.provenance.insert(field.into(), p.clone());
                 }
+                // The words that decided belong to the source that decided.
+                match hi.provenance_detail.get(field) {
+                    Some(w) => lo.provenance_detail.insert(field.into(), w.clone()),
+                    None => lo.provenance_detail.remove(field),
+                };
             }
         };
     }
@@ -438,6 +429,9 @@ fn overlay(lo: &mut Classified, hi: Classified) {
         }
     }
     lo.events.extend(hi.events);
+    if hi.candidates != Candidates::default() {
+        lo.candidates = hi.candidates;
+    }
 }
 
 fn plausible_year(y: i32) -> bool {
@@ -445,7 +439,7 @@ fn plausible_year(y: i32) -> bool {
 }
 
 /// ПК-2024-017 → 2024.
-fn year_in_group(g: &str) -> Option<i32> {
+pub(crate) fn year_in_group(g: &str) -> Option<i32> {
     g.split(|c: char| !c.is_ascii_digit())
         .filter(|p| p.len() == 4)
         .filter_map(|p| p.parse().ok())
@@ -531,5 +525,238 @@ mod tests {
         assert_eq!(c.date, NaiveDate::from_ymd_opt(2023, 5, 28));
         let c = run("какой-то текст", &[], "a.pdf", None);
         assert_eq!(c.review_reasons().len(), 2);
+    }
+
+    fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn letter_spaced_heading_and_a_cited_older_date() {
+        let c = run(
+            "АНО ДПО «Учебный центр»\nП Р И К А З\n«15» марта 2024 г. N 45-у\nг. Москва\n\
+             Об окончании обучения и отчислении\nВ соответствии с постановлением Правительства \
+             Российской Федерации от 14 мая 2014 г. № 257-ПП и на основании протокола от \
+             12.03.2024 № 3 ПРИКАЗЫВАЮ: отчислить слушателей группы ПК-2024-017",
+            &[],
+            "scan.pdf",
+            None,
+        );
+        assert_eq!(c.kind.as_deref(), Some("order-completion"));
+        assert_eq!(c.date, ymd(2024, 3, 15));
+        assert_eq!(c.year, Some(2024));
+        assert_eq!(c.number.as_deref(), Some("45-у"));
+        assert_eq!(c.provenance["date"], "text");
+        assert_eq!(
+            c.provenance_detail["date"],
+            "««15» марта 2024 г.» near the heading"
+        );
+        assert!(
+            c.provenance_detail["kind"].starts_with("«ПРИКАЗ … "),
+            "{:?}",
+            c.provenance_detail
+        );
+        assert!(c.provenance_detail["kind"].contains("отчислени"));
+        let roles: Vec<(Option<NaiveDate>, DateRole)> = c
+            .candidates
+            .dates
+            .iter()
+            .map(|d| (Some(d.date), d.role))
+            .collect();
+        assert!(
+            roles.contains(&(ymd(2014, 5, 14), DateRole::Cited)),
+            "{roles:?}"
+        );
+        assert!(
+            roles.contains(&(ymd(2024, 3, 12), DateRole::Cited)),
+            "{roles:?}"
+        );
+        assert_eq!(c.candidates.groups[0].value, "ПК-2024-017");
+    }
+
+    #[test]
+    fn numbers_of_several_shapes_and_ocr_noise() {
+        for (heading, want) in [
+            ("ПРИКАЗ № 45-у от 15.03.2024", "45-у"),
+            ("ПРИКАЗ № 257-ПП от 15.03.2024", "257-ПП"),
+            ("ПРОТОКОЛ № 7/2\nот 15.03.2024", "7/2"),
+            ("ПРИКАЗ N 45 от 15.03.2О24", "45"),
+            ("ПРИКАЗ\n15.03.2024 М 121-NK", "121-ПК"),
+            ("ПPИKAЗ Nо 12-к от 15.03.2024", "12-к"),
+        ] {
+            let c = run(&format!("{heading}\nо зачислении"), &[], "a.pdf", None);
+            assert_eq!(c.number.as_deref(), Some(want), "{heading}");
+            assert_eq!(c.date, ymd(2024, 3, 15), "{heading}");
+        }
+        // A number in the body (a cited order's) is not the document's.
+        let c = run(
+            "ПРОТОКОЛ\nзаседания аттестационной комиссии\nКомиссия создана приказом от 01.03.2024 № 45-у",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.number, None);
+        assert_eq!(c.date, None, "the only date is the cited order's");
+        assert_eq!(c.year, None);
+    }
+
+    #[test]
+    fn dates_in_every_form_next_to_the_heading() {
+        for (line, want) in [
+            ("от 15.03.2024 г.", ymd(2024, 3, 15)),
+            ("от «15» марта 2024 г.", ymd(2024, 3, 15)),
+            ("14 мая 2014 г.", ymd(2014, 5, 14)),
+            ("от 2024-03-15", ymd(2024, 3, 15)),
+            ("oT «25» апреля 2020 г.", ymd(2020, 4, 25)),
+        ] {
+            let c = run(
+                &format!(
+                    "ЖУРНАЛ\nучета занятий\n{line}\nПериод обучения: с 01.02.2019 по 01.03.2019"
+                ),
+                &[],
+                "a.pdf",
+                None,
+            );
+            assert_eq!(c.kind.as_deref(), Some("journal"), "{line}");
+            assert_eq!(c.date, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn contradictory_or_weak_dates_leave_the_year_to_a_person() {
+        // Two different dates beside the heading, both «от»: no guess.
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2024\nот 16.04.2023\nо зачислении группы ПК-2024-017",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!((c.date, c.year), (None, None));
+        assert!(
+            c.review_reasons().iter().any(|r| r.contains("clearly")),
+            "{:?}",
+            c.review_reasons()
+        );
+        // A date far from the group code's year is a misreading or not the document's.
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2014\nо зачислении в группу ПК-2024-017",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!((c.date, c.year), (None, None));
+        assert!(
+            c.candidates
+                .dates
+                .iter()
+                .any(|d| d.date.to_string() == "2014-03-15")
+        );
+        // Only body dates: the group code's year does not stand in for them.
+        let c = run(
+            "Протокол заседания аттестационной комиссии\nслушатели группы ПК-2024-017 обучались с 15.03.2024 по 20.04.2024",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.year, None);
+        // No date at all: the group code gives the year, and says so.
+        let c = run(
+            "ЖУРНАЛ учета занятий группы ПК-2024-017",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.year, Some(2024));
+        assert_eq!(c.provenance["year"], "group-code");
+        assert_eq!(c.provenance_detail["year"], "the group code «ПК-2024-017»");
+    }
+
+    #[test]
+    fn a_heading_outranks_words_in_the_body() {
+        // A protocol that cites an enrolment order is a protocol.
+        let c = run(
+            "ПРОТОКОЛ № 3\nзаседания аттестационной комиссии\nот 28.05.2023\n\
+             Слушатели зачислены приказом о зачислении от 01.04.2023 № 12-у",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.kind.as_deref(), Some("protocol"));
+        assert_eq!(c.date, ymd(2023, 5, 28));
+        // An order of another subject: the kind stays open, the candidate says why.
+        let c = run(
+            "ПРИКАЗ\n11 февраля 2013 г. Москва № 17\nОб утверждении Требований о защите информации",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.kind, None);
+        assert_eq!(c.date, ymd(2013, 2, 11));
+        assert_eq!(c.number.as_deref(), Some("17"));
+        assert!(
+            c.candidates
+                .kinds
+                .iter()
+                .any(|k| k.kind.is_none() && k.heading)
+        );
+        // Under another document's heading, words in its body do not make it one of ours.
+        let c = run(
+            "ДОГОВОР № 5\nот 12.03.2024\nИсполнитель проводит тестирование и контрольная работа",
+            &[],
+            "a.pdf",
+            None,
+        );
+        assert_eq!(c.kind, None);
+        assert!(
+            c.candidates
+                .kinds
+                .iter()
+                .any(|k| k.kind.as_deref() == Some("test"))
+        );
+    }
+
+    #[test]
+    fn other_sources_replace_the_texts_words_that_decided() {
+        let side = DropSidecar {
+            date: NaiveDate::from_ymd_opt(2023, 1, 10),
+            ..Default::default()
+        };
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2024\nо зачислении",
+            &[],
+            "a.pdf",
+            Some(&side),
+        );
+        assert_eq!(c.date, ymd(2023, 1, 10));
+        assert_eq!(c.year, Some(2023));
+        assert_eq!(c.provenance["date"], "sidecar");
+        assert!(!c.provenance_detail.contains_key("date"));
+        assert!(!c.provenance_detail.contains_key("year"));
+        assert_eq!(c.provenance["kind"], "text");
+        // The text's candidates stay for a person to see.
+        assert!(
+            c.candidates
+                .dates
+                .iter()
+                .any(|d| d.date.to_string() == "2024-03-15")
+        );
+    }
+
+    #[test]
+    fn review_template_comment_lists_candidates_with_context() {
+        let c = run(
+            "ПРИКАЗ № 5 от 15.03.2024\nот 16.04.2023\nо зачислении группы ПК-2024-017 Иванова Ивана Петровича",
+            &[],
+            "a.pdf",
+            None,
+        );
+        let t = c.candidates.template_comment();
+        assert!(t.contains("order-organisation"), "{t}");
+        assert!(t.contains("2024-03-15") && t.contains("2023-04-16"), "{t}");
+        assert!(
+            t.contains("ПК-2024-017") && t.contains("number") && t.contains("Иванова"),
+            "{t}"
+        );
+        assert!(t.lines().all(|l| l.is_empty() || l.starts_with('#')), "{t}");
     }
 }

@@ -789,6 +789,7 @@ impl<'a> Ingestor<'a> {
             },
             pdf: pdf_facts,
             provenance: r.found.provenance.clone(),
+            provenance_detail: r.found.provenance_detail.clone(),
             events: r.found.events.clone(),
             status: Status::Active,
             status_note: None,
@@ -1465,7 +1466,7 @@ fn needs_ocr(info: &PdfInfo) -> Option<OcrInfo> {
     pages
         .iter()
         .any(|p| p.source == TextSource::None)
-        .then(|| OcrInfo {
+        .then_some(OcrInfo {
             state: OcrState::Pending,
             at: None,
             message: None,
@@ -1722,6 +1723,7 @@ fn review_template(
     }
     let learners: Vec<String> = f.learners.iter().map(|l| q(l)).collect();
     t.push_str(&format!("learners = [{}]\n", learners.join(", ")));
+    t.push_str(&f.candidates.template_comment());
     t
 }
 

@@ -460,7 +460,7 @@ pub fn execute(a: &Archive, n: u32, actor: &Actor) -> Result<Act> {
                 .push(d.clone());
         }
     }
-    let mut sink = crate::search::index::sink_for(a)?;
+    let mut sink = crate::search::sink_for(a)?;
     let mut count = act.destroyed.len();
     for (box_rel, docs) in by_box {
         let dir = a.root.join(&box_rel);

@@ -1,6 +1,6 @@
 //! Printable destruction act («Акт о выделении к уничтожению документов, не
 //! подлежащих хранению») as an A4 PDF, laid out after the Rosarchiv model form
-//! (RECORDS.md §4), with a per-document appendix for the expert commission.
+//! (DOMAIN.md §4), with a per-document appendix for the expert commission.
 //!
 //! Layout is done in two passes: first everything is placed into per-page lists
 //! of text and line operations (so pagination decisions are plain arithmetic),

@@ -1,4 +1,4 @@
-//! Retention: when a case's period lapses (RECORDS.md §2), and which cases are eligible
+//! Retention: when a case's period lapses (DOMAIN.md §2), and which cases are eligible
 //! for destruction, for expert review, lapsing soon, or held. Cases come from the index
 //! ([`crate::search::cases`]); everything here is pure.
 
@@ -179,7 +179,7 @@ mod tests {
     fn lapse_dates_for_every_period_kind() {
         let ev = |s: &str| s.parse::<Period>().unwrap();
         let cases: Vec<(Period, i32, Option<NaiveDate>, Lapse)> = vec![
-            // RECORDS.md §2 worked example: closed 2008, 3 years → may enter an act drawn
+            // DOMAIN.md §2 worked example: closed 2008, 3 years → may enter an act drawn
             // up on or after 1 January 2012.
             (Period::Years(3), 2008, None, Lapse::On(d(2012, 1, 1))),
             (Period::Years(5), 2019, None, Lapse::On(d(2025, 1, 1))),

@@ -1,7 +1,9 @@
-//! Russian-language helpers: learner names in their declined forms and initials.
+//! Russian-language helpers: learner names in their declined forms and initials, dates
+//! as documents write them, and OCR noise in Russian text.
 
 pub mod dates;
 pub mod names;
+pub mod noise;
 pub mod person;
 
 /// Lower-case, ё→е: the form in which text rules and names are compared.

@@ -1,5 +1,5 @@
 //! Learner names in Russian documents: «Фамилия Имя Отчество» (in any case form),
-//! «Фамилия И. О.» and «И. О. Фамилия» (RECORDS.md §6).
+//! «Фамилия И. О.» and «И. О. Фамилия» (DOMAIN.md §6).
 
 use std::sync::OnceLock;
 

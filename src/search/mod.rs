@@ -1,5 +1,18 @@
 //! The derived search index (tantivy): documents, learner names and cases. Always
 //! rebuildable from the boxes.
 
+pub mod analyzer;
 pub mod cases;
+pub mod dossier;
 pub mod index;
+pub mod person;
+pub mod query;
+pub mod schema;
+pub mod writer;
+
+pub use dossier::{LIFE_CYCLE, PersonRecord, dossier};
+pub use index::{IndexSink, SearchIndex};
+pub use query::{
+    FacetCount, Facets, Filters, Hit, MARK_END, MARK_START, SearchRequest, SearchResults,
+};
+pub use writer::{Sink, rebuild, sink_for};

@@ -46,6 +46,11 @@ pub struct DocumentMeta {
     /// Where each field came from: sidecar, folder, file-name, pdf-info, text, group-code.
     #[serde(default)]
     pub provenance: BTreeMap<String, String>,
+    /// For fields read from the text (layer or OCR): the words that decided them, e.g.
+    /// kind → «ПРИКАЗ … об отчислении», date → «от 15 марта 2024 г.» near the heading.
+    /// Absent in sidecars written before it existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provenance_detail: BTreeMap<String, String>,
     /// Dates of events that start "N years after EVENT" periods (e.g. contract-end).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub events: BTreeMap<String, NaiveDate>,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::enc;
 use super::search::{HitView, hit_view};
 use crate::api::web_pending::{Dossier, ResultRow};
-use crate::search::index::{LIFE_CYCLE, PersonRecord};
+use crate::search::{LIFE_CYCLE, PersonRecord};
 use crate::web::AppState;
 use crate::web::auth::Me;
 use crate::web::page::{Frame, PageResult, WebError, blocking, render};

@@ -7,8 +7,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use super::{enc, opt};
-use crate::api::web_pending::{FacetCount, SearchPage, SearchRequest};
-use crate::search::index::{Hit, MARK_END, MARK_START};
+use crate::search::{FacetCount, Filters, Hit, MARK_END, MARK_START, SearchRequest, SearchResults};
 use crate::store::document::Status;
 use crate::web::AppState;
 use crate::web::auth::Me;
@@ -208,82 +207,71 @@ pub fn status_label(s: &str) -> String {
 }
 
 pub async fn page(State(app): State<AppState>, me: Me, Query(p): Query<Params>) -> PageResult {
+    let year = opt(&p.year).and_then(|y| y.parse::<i32>().ok());
+    let status = opt(&p.status).map(|s| Status::parse(&s));
     let req = SearchRequest {
         query: opt(&p.q).unwrap_or_default(),
-        kind: opt(&p.kind),
-        year: opt(&p.year).and_then(|y| y.parse().ok()),
-        group: opt(&p.group),
-        status: opt(&p.status),
-        page: p.page.unwrap_or(0).min(10_000),
+        filters: Filters {
+            kind: opt(&p.kind),
+            year_from: year,
+            year_to: year,
+            group: opt(&p.group),
+            status,
+        },
+        // The library counts pages from 1; URLs from 0.
+        page: p.page.unwrap_or(0).min(10_000) + 1,
         per_page: PER_PAGE,
     };
+    let f = &req.filters;
     let searched = !req.query.is_empty()
-        || req.kind.is_some()
-        || req.year.is_some()
-        || req.group.is_some()
-        || req.status.is_some();
+        || f.kind.is_some()
+        || year.is_some()
+        || f.group.is_some()
+        || f.status.is_some();
     let a = app.archivist.clone();
     let r = req.clone();
     let (result, error) = if searched {
-        match blocking(move || a.search_page(&r)).await {
-            Ok(res) => (res, String::new()),
-            Err(e) if e.status.is_client_error() => (empty(), e.detail),
+        match blocking(move || a.search(&r)).await {
+            Ok(res) => (Some(res), String::new()),
+            Err(e) if e.status.is_client_error() => (None, e.detail),
             Err(e) => return Err(e),
         }
     } else {
-        (empty(), String::new())
+        (None, String::new())
     };
     let kind_name = |k: &str| app.kind_name(k);
-    let hits = result
-        .hits
-        .iter()
-        .map(|h| hit_view(h, &kind_name(&h.kind)))
-        .collect();
-    let f = &result.facets;
-    let facets = if searched {
-        vec![
-            facet_group(RU.facet_kind, "kind", &f.kind, req.kind.clone(), &p, |k| {
-                kind_name(k)
-            }),
-            facet_group(
-                RU.facet_year,
-                "year",
-                &f.year,
-                req.year.map(|y| y.to_string()),
-                &p,
-                str::to_string,
-            ),
-            facet_group(
-                RU.facet_group,
-                "group",
-                &f.group,
-                req.group.clone(),
-                &p,
-                str::to_string,
-            ),
+    let (total, hits, facets) = match &result {
+        Some(r) => (r.total, r.hits.as_slice(), Some(&r.facets)),
+        None => (0, &[][..], None),
+    };
+    let hits = hits.iter().map(|h| hit_view(h, &kind_name(&h.kind))).collect();
+    let facets = match facets {
+        Some(fc) => vec![
+            facet_group(RU.facet_kind, "kind", &fc.kind, f.kind.clone(), &p, |k| kind_name(k)),
+            facet_group(RU.facet_year, "year", &fc.year, year.map(|y| y.to_string()), &p, str::to_string),
+            facet_group(RU.facet_group, "group", &fc.group, f.group.clone(), &p, str::to_string),
             facet_group(
                 RU.facet_status,
                 "status",
-                &f.status,
-                req.status.clone(),
+                &fc.status,
+                status.map(|s| s.as_str().to_string()),
                 &p,
                 status_label,
             ),
         ]
         .into_iter()
         .filter(|g| !g.items.is_empty())
-        .collect()
-    } else {
-        Vec::new()
+        .collect(),
+        None => Vec::new(),
     };
-    let pages = result.total.div_ceil(PER_PAGE).max(1);
-    let page = req.page.min(pages - 1);
+    let pages = result.as_ref().map(SearchResults::pages).unwrap_or(1).max(1);
+    let page = (req.page - 1).min(pages - 1);
     Ok(render(&Page {
         t: &RU,
         frame: Frame::new(&me, RU.search_title, "/search"),
         q: req.query.clone(),
-        total: result.total,
-        total_word: text::plural(result.total as u64, text::DOCUMENTS),
+        total,
+        total_word: text::plural(total as u64, text::DOCUMENTS),
         hits,
         facets,
         page: page + 1,
@@ -302,15 +290,6 @@ pub async fn page(State(app): State<AppState>, me: Me, Query(p): Query<Params>) 
         error,
         searched,
     }))
-}
-
-fn empty() -> SearchPage {
-    SearchPage {
-        total: 0,
-        hits: Vec::new(),
-        facets: Default::default(),
-        by_name: false,
-    }
 }
 
 #[cfg(test)]

@@ -8,38 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use super::exit;
+use super::{Ctx, exit};
 use archivist::error::ConfigError;
 use archivist::ingest::inbox::{self, Filter, WatchOptions};
 use archivist::ingest::pipeline::{Ingestor, Input, Summary};
 use archivist::store::archive::Archive;
-use archivist::store::audit::Actor;
 use archivist::store::lock::{LockError, WriterLock};
 use archivist::store::receipts::{Outcome, Receipt};
-
-pub struct Ctx {
-    pub root: PathBuf,
-    pub config: Option<PathBuf>,
-    pub json: bool,
-    pub quiet: bool,
-}
-
-pub fn init_logging(quiet: bool, verbose_default: bool) {
-    let default = if quiet {
-        "warn"
-    } else if verbose_default {
-        "info"
-    } else {
-        "warn"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ARCHIVIST_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
-}
 
 /// Prints an error the way the user asked for and maps it to an exit code.
 fn fail(ctx: &Ctx, e: &anyhow::Error) -> i32 {
@@ -72,22 +47,6 @@ fn print_json(v: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
-pub fn init(ctx: &Ctx) -> i32 {
-    run(ctx, || {
-        let (a, created) = Archive::init(&ctx.root, ctx.config.as_deref())?;
-        if ctx.json {
-            print_json(&json!({"root": a.root, "inbox": a.inbox, "created": created}));
-        } else {
-            println!("archive ready at {}", a.root.display());
-            for c in &created {
-                println!("  created {}", c.display());
-            }
-            println!("drop scans into {}", a.inbox.display());
-        }
-        Ok(exit::OK)
-    })
-}
-
 /// Opens an archive for writing: creates it if needed, takes the writer lock.
 fn open_writer(ctx: &Ctx, command: &str) -> Result<(Archive, WriterLock)> {
     let (a, _) = Archive::init(&ctx.root, ctx.config.as_deref())?;
@@ -103,11 +62,7 @@ pub fn watch(ctx: &Ctx) -> i32 {
         ctrlc::set_handler(move || s.store(true, Ordering::SeqCst))
             .context("cannot install the Ctrl-C handler")?;
         let (a, _lock) = open_writer(ctx, "archivist watch")?;
-        let mut ing = Ingestor::open(
-            &a,
-            Box::new(archivist::search::index::sink_for(&a)?),
-            &Actor::system(),
-        )?;
+        let mut ing = Ingestor::open(&a, Box::new(archivist::search::sink_for(&a)?), &ctx.actor())?;
         if ctx.json {
             println!(
                 "{}",
@@ -190,11 +145,7 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> i32 {
                 inputs.push(i);
             }
         }
-        let mut ing = Ingestor::open(
-            &a,
-            Box::new(archivist::search::index::sink_for(&a)?),
-            &Actor::system(),
-        )?;
+        let mut ing = Ingestor::open(&a, Box::new(archivist::search::sink_for(&a)?), &ctx.actor())?;
         let bar = progress(inputs.len() as u64, ctx.json || ctx.quiet);
         let mut summary = Summary::default();
         let mut all = Vec::new();
@@ -398,8 +349,7 @@ pub fn verify(ctx: &Ctx, scope: &archivist::store::fixity::Scope, history: bool)
         // watcher records its own scheduled runs.
         match WriterLock::acquire(&a.root, "archivist verify") {
             Ok(_lock) => {
-                let mut log =
-                    archivist::store::audit::AuditLog::open(&a.journal, &Actor::system())?;
+                let mut log = archivist::store::audit::AuditLog::open(&a.journal, &ctx.actor())?;
                 let findings: Vec<_> = run.findings.iter().take(1000).collect();
                 log.append_one(archivist::store::audit::Event::new("fixity-checked").details(json!({
                     "scope": run.scope, "files": run.files, "intact": run.intact, "changed": run.changed,
@@ -442,78 +392,11 @@ pub fn verify(ctx: &Ctx, scope: &archivist::store::fixity::Scope, history: bool)
     })
 }
 
-fn render_snippet(s: &str) -> String {
-    use std::io::IsTerminal;
-    let (a, b) = if std::io::stdout().is_terminal() {
-        ("\x1b[1m", "\x1b[0m")
-    } else {
-        ("«", "»")
-    };
-    s.replace(archivist::search::index::MARK_START, a)
-        .replace(archivist::search::index::MARK_END, b)
-}
-
-pub fn search(ctx: &Ctx, query: &str, filters: &archivist::search::index::Filters) -> i32 {
-    run(ctx, || {
-        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let ix = archivist::search::index::SearchIndex::open(&a.index)?;
-        let hits = match ix.search(query, filters) {
-            Ok(h) => h,
-            Err(e) if format!("{e}").contains("malformed") => {
-                if ctx.json {
-                    print_json(&json!({"error": format!("{e:#}"), "exit_code": exit::USAGE}));
-                } else {
-                    eprintln!("error: {e:#}");
-                }
-                return Ok(exit::USAGE);
-            }
-            Err(e) => return Err(e),
-        };
-        if ctx.json {
-            print_json(&json!({"query": query, "hits": hits}));
-        } else {
-            if hits.is_empty() {
-                println!("no documents match {query:?}");
-            }
-            for h in &hits {
-                println!(
-                    "{:>6.2}  {}  {:<18} {:<10} {:<8} {}  [{}]",
-                    h.score,
-                    &h.id[..12.min(h.id.len())],
-                    h.kind,
-                    h.date.as_deref().unwrap_or("—"),
-                    h.number
-                        .as_deref()
-                        .map(|n| format!("№ {n}"))
-                        .unwrap_or_default(),
-                    h.title.as_deref().unwrap_or(""),
-                    h.box_path
-                );
-                if h.status != archivist::store::document::Status::Active {
-                    println!(
-                        "        {}: {}",
-                        h.status.as_str().to_uppercase(),
-                        h.note.as_deref().unwrap_or("")
-                    );
-                }
-                if !h.snippet.is_empty() {
-                    println!("        … {} …", render_snippet(&h.snippet));
-                }
-            }
-        }
-        Ok(if hits.is_empty() {
-            exit::NOT_FOUND
-        } else {
-            exit::OK
-        })
-    })
-}
-
 pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let ix = archivist::search::index::SearchIndex::open(&a.index)?;
-        let people = archivist::search::index::dossier(&ix, name)?;
+        let people = archivist::search::dossier(&ix, name)?;
         if ctx.json {
             print_json(&json!({"query": name, "people": people}));
             return Ok(if people.is_empty() {
@@ -544,7 +427,7 @@ pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
                     p.forms.join("; ")
                 );
             }
-            for kind in archivist::search::index::LIFE_CYCLE {
+            for kind in archivist::search::LIFE_CYCLE {
                 let docs: Vec<_> = p.documents.iter().filter(|d| d.kind == kind).collect();
                 if docs.is_empty() {
                     continue;
@@ -602,146 +485,8 @@ pub fn learner(ctx: &Ctx, name: &str, markdown: bool) -> i32 {
     })
 }
 
-pub fn reindex(ctx: &Ctx) -> i32 {
-    run(ctx, || {
-        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let _lock = WriterLock::acquire(&a.root, "archivist reindex")?;
-        let bar = progress(0, ctx.json || ctx.quiet);
-        let start = std::time::Instant::now();
-        let n = archivist::search::index::rebuild(&a, &|done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })?;
-        bar.finish_and_clear();
-        let secs = start.elapsed().as_secs_f64();
-        if ctx.json {
-            print_json(&json!({"documents": n, "seconds": secs, "index": a.index}));
-        } else {
-            println!(
-                "indexed {n} document(s) in {secs:.1}s into {}",
-                a.index.display()
-            );
-        }
-        Ok(exit::OK)
-    })
-}
-
-pub fn check(ctx: &Ctx) -> i32 {
-    run(ctx, || {
-        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let mut in_archive: std::collections::BTreeSet<String> =
-            a.catalogue()?.into_keys().collect();
-        in_archive.extend(archivist::store::archive::tombstone_ids(&a)?);
-        let ix = archivist::search::index::SearchIndex::open(&a.index)?;
-        let in_index: std::collections::BTreeSet<String> = ix.all_ids()?.into_iter().collect();
-        let missing: Vec<_> = in_archive.difference(&in_index).cloned().collect();
-        let orphans: Vec<_> = in_index.difference(&in_archive).cloned().collect();
-        let ok = missing.is_empty() && orphans.is_empty();
-        if ctx.json {
-            print_json(
-                &json!({"ok": ok, "archive": in_archive.len(), "index": in_index.len(), "missing_from_index": missing, "index_without_document": orphans}),
-            );
-        } else {
-            println!(
-                "{} document(s) in the archive, {} in the index",
-                in_archive.len(),
-                in_index.len()
-            );
-            for m in &missing {
-                println!("  missing from the index: {m}");
-            }
-            for o in &orphans {
-                println!("  in the index with no document: {o}");
-            }
-            if !ok {
-                println!("run `archivist reindex` to rebuild the index from the boxes");
-            }
-        }
-        Ok(if ok { exit::OK } else { exit::FINDINGS })
-    })
-}
-
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
-}
-
-pub fn retention(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
-    run(ctx, || {
-        let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let as_of = as_of.unwrap_or_else(today);
-        let ix = archivist::search::index::SearchIndex::open(&a.index)?;
-        let holds = archivist::records::hold::Holds::load(&a.root)?;
-        let cases = archivist::records::retention::cases(&ix, &a.nomenclature)?;
-        let by_case = holds.by_case(|id| ix.case_of(id, &a.nomenclature));
-        let r = archivist::records::retention::report(cases, &by_case, as_of);
-        if ctx.json {
-            print_json(&serde_json::to_value(&r)?);
-            return Ok(exit::OK);
-        }
-        let section = |title: &str, cs: &[archivist::records::retention::Case]| {
-            println!("{title} ({})", cs.len());
-            for c in cs {
-                let lapse = match &c.lapse {
-                    archivist::records::retention::Lapse::On(d) => {
-                        format!("lapses {}", d.format("%d.%m.%Y"))
-                    }
-                    archivist::records::retention::Lapse::Never => "never lapses".into(),
-                    archivist::records::retention::Lapse::NoEventDate => {
-                        "no event date recorded".into()
-                    }
-                    archivist::records::retention::Lapse::CommissionDecides { earliest } => {
-                        format!(
-                            "commission decides (not before {})",
-                            earliest.format("%d.%m.%Y")
-                        )
-                    }
-                };
-                let holds = if c.holds.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "  holds: {}",
-                        c.holds
-                            .iter()
-                            .map(|h| format!("#{h}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                println!(
-                    "  {:<26} {}  {} doc(s), {}–{}, {} ({}), {}{}{}",
-                    c.key,
-                    c.title,
-                    c.documents,
-                    c.first_date
-                        .map(|d| d.format("%d.%m.%Y").to_string())
-                        .unwrap_or_default(),
-                    c.last_date
-                        .map(|d| d.format("%d.%m.%Y").to_string())
-                        .unwrap_or_default(),
-                    c.period_ru,
-                    c.basis,
-                    lapse,
-                    if c.epk { ", ЭПК" } else { "" },
-                    holds
-                );
-            }
-        };
-        println!("retention as of {}", as_of.format("%d.%m.%Y"));
-        section(
-            "eligible for destruction (lapsed by 1 January, not ЭПК, not held)",
-            &r.eligible,
-        );
-        section("ЭПК: awaiting expert review", &r.epk_review);
-        section("lapsing in the next 12 months", &r.lapsing_soon);
-        section("held", &r.held);
-        section("not eligible: no event date recorded", &r.no_event_date);
-        section(
-            "until no longer needed: for the commission's decision",
-            &r.commission_decides,
-        );
-        Ok(exit::OK)
-    })
 }
 
 pub fn hold_add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
@@ -771,10 +516,10 @@ pub fn hold_add(ctx: &Ctx, target: &str, reason: &str) -> i32 {
             target.clone(),
             kind,
             reason.to_string(),
-            Actor::system().to_string(),
+            ctx.actor().to_string(),
         );
         holds.save(&a.root)?;
-        let mut log = archivist::store::audit::AuditLog::open(&a.journal, &Actor::system())?;
+        let mut log = archivist::store::audit::AuditLog::open(&a.journal, &ctx.actor())?;
         let mut ev = archivist::store::audit::Event::new("hold-added")
             .details(json!({"hold": h.number, "target": target, "reason": reason}));
         if kind == archivist::records::hold::TargetKind::Document {
@@ -794,7 +539,7 @@ pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let mut holds = archivist::records::hold::Holds::load(&a.root)?;
-        let released = holds.release(what, reason.to_string(), Actor::system().to_string());
+        let released = holds.release(what, reason.to_string(), ctx.actor().to_string());
         if released.is_empty() {
             if ctx.json {
                 print_json(
@@ -806,7 +551,7 @@ pub fn hold_release(ctx: &Ctx, what: &str, reason: &str) -> i32 {
             return Ok(exit::NOT_FOUND);
         }
         holds.save(&a.root)?;
-        let mut log = archivist::store::audit::AuditLog::open(&a.journal, &Actor::system())?;
+        let mut log = archivist::store::audit::AuditLog::open(&a.journal, &ctx.actor())?;
         log.append(
             released
                 .iter()
@@ -891,8 +636,7 @@ fn print_act(ctx: &Ctx, a: &Archive, act: &archivist::records::act::Act) -> Resu
 pub fn disposal_draft(ctx: &Ctx, as_of: Option<chrono::NaiveDate>) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        let act =
-            archivist::records::act::draft(&a, as_of.unwrap_or_else(today), &Actor::system())?;
+        let act = archivist::records::act::draft(&a, as_of.unwrap_or_else(today), &ctx.actor())?;
         print_act(ctx, &a, &act)?;
         Ok(exit::OK)
     })
@@ -932,7 +676,7 @@ pub fn disposal_list(ctx: &Ctx) -> i32 {
 pub fn disposal_approve(ctx: &Ctx, n: u32, protocol: &str, by: &str) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
-        match archivist::records::act::approve(&a, n, protocol, by, &Actor::system())? {
+        match archivist::records::act::approve(&a, n, protocol, by, &ctx.actor())? {
             Ok(act) => {
                 print_act(ctx, &a, &act)?;
                 Ok(exit::OK)
@@ -959,7 +703,7 @@ pub fn disposal_execute(ctx: &Ctx, n: u32) -> i32 {
     run(ctx, || {
         let a = Archive::open(&ctx.root, ctx.config.as_deref())?;
         let _lock = WriterLock::acquire(&a.root, "archivist disposal execute")?;
-        let act = archivist::records::act::execute(&a, n, &Actor::system())?;
+        let act = archivist::records::act::execute(&a, n, &ctx.actor())?;
         print_act(ctx, &a, &act)?;
         Ok(exit::OK)
     })
@@ -970,11 +714,7 @@ pub fn ocr(ctx: &Ctx, pending: bool, ids: &[String]) -> i32 {
         let (a, _lock) = open_writer(ctx, "archivist ocr")?;
         let cfg = a.config.ocr_config();
         archivist::formats::ocr::check_tesseract(&cfg).map_err(|why| anyhow::anyhow!("{why}"))?;
-        let mut ing = Ingestor::open(
-            &a,
-            Box::new(archivist::search::index::sink_for(&a)?),
-            &Actor::system(),
-        )?;
+        let mut ing = Ingestor::open(&a, Box::new(archivist::search::sink_for(&a)?), &ctx.actor())?;
         let mut full = Vec::new();
         for id in ids {
             match a.find(id)? {

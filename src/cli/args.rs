@@ -1,0 +1,210 @@
+//! The command line's grammar (clap). Each command's arguments convert into the request
+//! its use case takes.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use archivist::search::{Filters, SearchRequest};
+
+#[derive(Parser)]
+#[command(
+    name = "archivist",
+    version,
+    about = "Archive manager for scanned paper records: watched inbox, BagIt boxes by year and group, fixity, audit"
+)]
+pub struct Cli {
+    /// Archive root.
+    #[arg(
+        long,
+        global = true,
+        env = "ARCHIVIST_ROOT",
+        default_value = "./archive"
+    )]
+    pub root: PathBuf,
+    /// Configuration file (default: ROOT/archivist.toml if present, else built-in defaults).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output (JSON) on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Less output: warnings and errors only.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create an archive root with its folders, archivist.toml and nomenclature.toml.
+    Init,
+    /// Watch the inbox and ingest until Ctrl-C (creates the archive on first use).
+    Watch,
+    /// Ingest files or folders (recursive) through the same pipeline; sources are copied.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Remove each source once its archived copy (or its quarantine copy) is durable.
+        #[arg(long = "move")]
+        move_sources: bool,
+    },
+    /// One document's metadata, location and history.
+    Show { id: String },
+    /// Re-hash scans and sidecars against the box manifests (fixity check).
+    Verify {
+        /// Only this box, as YEAR/GROUP.
+        #[arg(long = "box")]
+        box_filter: Option<String>,
+        /// Only files modified on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<NaiveDate>,
+        /// Check a random PERCENT of the files.
+        #[arg(long, value_parser = clap::value_parser!(f64))]
+        sample: Option<f64>,
+        /// List earlier runs instead of verifying.
+        #[arg(long)]
+        history: bool,
+    },
+    /// Full-text search: a learner's name in any form, or tantivy's query language.
+    Search(SearchArgs),
+    /// A learner's dossier: every document naming the person, by kind and date, with its box.
+    Learner {
+        name: String,
+        /// Output format: text (default) or md.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Rebuild the search index from the boxes alone.
+    Reindex,
+    /// Compare the archive with the index.
+    Check,
+    /// Cases by retention status: eligible for destruction, ЭПК review, lapsing soon, held.
+    Retention {
+        /// Report as of this date (default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Holds that block disposal.
+    Hold {
+        #[command(subcommand)]
+        command: HoldCommand,
+    },
+    /// Destruction acts for the expert commission.
+    Disposal {
+        #[command(subcommand)]
+        command: DisposalCommand,
+    },
+    /// OCR pages without a usable text layer (Tesseract).
+    Ocr {
+        /// Every document marked OCR pending.
+        #[arg(long)]
+        pending: bool,
+        /// Documents to (re)OCR.
+        ids: Vec<String>,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The web interface, with the inbox watcher (prints the URL).
+    Serve(super::serve::ServeArgs),
+    /// Users of the web interface: add, list, passwd, disable, enable.
+    User {
+        #[command(subcommand)]
+        command: super::user::UserCommand,
+    },
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// A learner's name («Иванову И. П.») or a query («приказ AND group:"ПК-2024-017"»).
+    pub query: String,
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// One year (same as --from Y --to Y).
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub year: Option<i32>,
+    #[arg(long)]
+    pub from: Option<i32>,
+    #[arg(long)]
+    pub to: Option<i32>,
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Hits per page.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Page of hits (1 = the first `--limit`).
+    #[arg(long, default_value_t = 1)]
+    pub page: usize,
+}
+
+impl From<SearchArgs> for SearchRequest {
+    fn from(a: SearchArgs) -> SearchRequest {
+        SearchRequest {
+            query: a.query,
+            filters: Filters {
+                kind: a.kind,
+                year_from: a.year.or(a.from),
+                year_to: a.year.or(a.to),
+                group: a.group,
+                status: None,
+            },
+            page: a.page,
+            per_page: a.limit,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum HoldCommand {
+    /// Hold a document (id) or a case (INDEX/YEAR[/GROUP]).
+    Add {
+        target: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Release a hold (its number, or its target).
+    Release {
+        what: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Active holds (--all: released ones too).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DisposalCommand {
+    /// Draft the next act from the eligible cases.
+    Draft {
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// One act.
+    Show { number: u32 },
+    /// All acts.
+    List,
+    /// Record the expert commission's approval (refused if the act changed).
+    Approve {
+        number: u32,
+        /// The commission's protocol, e.g. "№ 3 от 12.12.2026".
+        #[arg(long)]
+        protocol: String,
+        #[arg(long)]
+        approved_by: String,
+    },
+    /// Destroy the documents of an approved act (resumable).
+    Execute { number: u32 },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the audit log.
+    Verify,
+}

@@ -1,0 +1,279 @@
+//! OCR noise in Russian text, undone where it is safe: Latin letters that look like
+//! Cyrillic ones inside Russian words («ПPИKAЗ»), letters read for digits inside numbers
+//! («2О24», «1]»), letter-spaced headings («П Р И К А З»), words hyphenated across lines,
+//! and approximate search for phrases that OCR misread by a letter or two.
+
+/// Latin letters that print like Cyrillic ones, and the Cyrillic letter they stand for.
+const LOOKALIKES: [(char, char); 22] = [
+    ('A', 'А'),
+    ('B', 'В'),
+    ('C', 'С'),
+    ('E', 'Е'),
+    ('H', 'Н'),
+    ('K', 'К'),
+    ('M', 'М'),
+    ('O', 'О'),
+    ('P', 'Р'),
+    ('T', 'Т'),
+    ('X', 'Х'),
+    ('Y', 'У'),
+    ('a', 'а'),
+    ('c', 'с'),
+    ('e', 'е'),
+    ('k', 'к'),
+    ('m', 'м'),
+    ('o', 'о'),
+    ('p', 'р'),
+    ('u', 'и'),
+    ('x', 'х'),
+    ('y', 'у'),
+];
+
+fn cyrillic_twin(c: char) -> Option<char> {
+    LOOKALIKES.iter().find(|(l, _)| *l == c).map(|(_, r)| *r)
+}
+
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё')
+}
+
+/// A letter or sign OCR reads for a digit, and that digit.
+pub fn digit_twin(c: char) -> Option<char> {
+    match c {
+        '0'..='9' => Some(c),
+        'О' | 'O' | 'о' | 'o' => Some('0'),
+        'l' | 'I' | '|' | ']' | '[' | 'i' | '!' => Some('1'),
+        'З' | 'з' => Some('3'),
+        'б' => Some('6'),
+        'S' => Some('5'),
+        'B' => Some('8'),
+        _ => None,
+    }
+}
+
+/// Inside words that hold Cyrillic letters, Latin look-alikes become Cyrillic
+/// («ПPИKAЗ» → «ПРИКАЗ», «oтчислении» → «отчислении»); so do words made only of
+/// look-alikes on a mostly Russian line («oT «25» апреля» → «от «25» апреля»), and a
+/// number's letter suffix after a hyphen or slash («45-y» → «45-у», «121-NK» → «121-ПК»).
+/// Latin words on Latin lines stay as they are.
+pub fn fix_lookalikes(text: &str) -> String {
+    text.split('\n')
+        .map(fix_line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn fix_line(text: &str) -> String {
+    let cyr = text.chars().filter(|c| is_cyrillic(*c)).count();
+    let lat = text.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let russian_line = cyr > lat;
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String, after_number: bool| {
+        let twin = |c: char| match c {
+            // In a number's suffix «N» is a misread «П» (№ 121-ПК).
+            'N' if after_number => Some('П'),
+            c => cyrillic_twin(c),
+        };
+        let all_twins = word.chars().all(|c| twin(c).is_some());
+        let russian =
+            word.chars().any(is_cyrillic) || (all_twins && (after_number || russian_line));
+        if russian {
+            out.extend(word.chars().map(|c| twin(c).unwrap_or(c)));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    // Whether the current word follows «45-» or «7/».
+    let mut after_number = false;
+    let mut prev: [char; 2] = [' ', ' '];
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            if word.is_empty() {
+                after_number = matches!(prev[1], '-' | '/') && prev[0].is_ascii_digit();
+            }
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out, after_number);
+            out.push(c);
+        }
+        prev = [prev[1], c];
+    }
+    flush(&mut word, &mut out, after_number);
+    out
+}
+
+/// Joins letter-spaced words: a run of three or more single capital letters separated
+/// by single spaces («П Р И К А З» → «ПРИКАЗ»). Initials («И. О.») have dots and stay.
+pub fn join_spaced(line: &str) -> String {
+    let tokens: Vec<&str> = line.split(' ').collect();
+    let single = |t: &str| {
+        let mut cs = t.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if c.is_uppercase())
+    };
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let mut j = i;
+        while j < tokens.len() && single(tokens[j]) {
+            j += 1;
+        }
+        if j - i >= 3 {
+            out.push(tokens[i..j].concat());
+            i = j;
+        } else {
+            out.push(tokens[i].to_string());
+            i += 1;
+        }
+    }
+    out.join(" ")
+}
+
+/// The text as the classifier reads it: look-alikes fixed, letter-spaced words joined,
+/// dashes made plain, runs of spaces collapsed; one output line per input line, so line
+/// numbers and the page breaks (form feeds) stay where they were.
+pub fn clean(text: &str) -> String {
+    let fixed = fix_lookalikes(text);
+    let mut out = String::with_capacity(fixed.len());
+    for (i, line) in fixed.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line: String = line
+            .chars()
+            .map(|c| match c {
+                '–' | '—' | '−' | '‑' | '‐' => '-',
+                '\t' | '\u{a0}' => ' ',
+                c => c,
+            })
+            .collect();
+        let collapsed = line
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>();
+        out.push_str(&join_spaced(&collapsed.join(" ")));
+    }
+    out
+}
+
+/// The letters of `s`, folded (lower case, ё → е), without spaces or anything else:
+/// «П Р И К А З № 45» → «приказ», «ПРИ КАЗ» → «приказ».
+pub fn letters(s: &str) -> String {
+    crate::ru::fold(&s.chars().filter(|c| c.is_alphabetic()).collect::<String>())
+}
+
+/// Levenshtein distance between two short strings, by characters.
+pub fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = (diag + usize::from(ca != *cb)).min(row[j] + 1).min(up + 1);
+            diag = up;
+        }
+    }
+    row[b.len()]
+}
+
+/// Errors allowed when matching a word or phrase of `n` letters read by OCR: none up to
+/// five letters, then one per eight.
+pub fn allowed_errors(n: usize) -> usize {
+    if n <= 5 { 0 } else { n.div_ceil(8) }
+}
+
+/// Where `needle` occurs in `hay` with at most `k` edits (Sellers' algorithm), as the
+/// byte range of the best (fewest edits, then earliest) match. Both should be folded.
+pub fn find_approx(hay: &str, needle: &str, k: usize) -> Option<(usize, usize, usize)> {
+    if k == 0 || needle.is_empty() {
+        return hay.find(needle).map(|s| (s, s + needle.len(), 0));
+    }
+    if let Some(s) = hay.find(needle) {
+        return Some((s, s + needle.len(), 0));
+    }
+    let p: Vec<char> = needle.chars().collect();
+    let m = p.len();
+    // col[i]: edits to match p[..i] ending at the current text position; start[i]: where
+    // that match begins (byte offset).
+    let mut col: Vec<usize> = (0..=m).collect();
+    let mut start: Vec<usize> = vec![0; m + 1];
+    let mut best: Option<(usize, usize, usize)> = None;
+    for (pos, ch) in hay.char_indices() {
+        let (mut diag, mut diag_start) = (col[0], pos);
+        col[0] = 0;
+        start[0] = pos + ch.len_utf8();
+        for i in 1..=m {
+            let (up, up_start) = (col[i], start[i]);
+            let sub = diag + usize::from(p[i - 1] != ch);
+            let ins = col[i - 1] + 1;
+            let del = up + 1;
+            let (v, s) = if sub <= ins && sub <= del {
+                (sub, diag_start)
+            } else if del <= ins {
+                (del, up_start)
+            } else {
+                (ins, start[i - 1])
+            };
+            col[i] = v;
+            start[i] = s;
+            diag = up;
+            diag_start = up_start;
+        }
+        let end = pos + ch.len_utf8();
+        if col[m] <= k && best.is_none_or(|b| col[m] < b.2) {
+            best = Some((start[m], end, col[m]));
+            if col[m] == 0 {
+                break;
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin_lookalikes_inside_russian_words_become_cyrillic() {
+        assert_eq!(fix_lookalikes("ПPИKAЗ № 45-y"), "ПРИКАЗ № 45-у");
+        assert_eq!(fix_lookalikes("oб oтчислении"), "об отчислении");
+        assert_eq!(
+            fix_lookalikes("oT «25» апреля 2020 г."),
+            "оТ «25» апреля 2020 г."
+        );
+        assert_eq!(
+            fix_lookalikes("27.06.2019 г. М 121-NK"),
+            "27.06.2019 г. М 121-ПК"
+        );
+        // English words and codes stay.
+        assert_eq!(
+            fix_lookalikes("The LinnSequencer CODE 39"),
+            "The LinnSequencer CODE 39"
+        );
+    }
+
+    #[test]
+    fn letter_spaced_headings_are_joined_but_initials_stay() {
+        assert_eq!(join_spaced("П Р И К А З"), "ПРИКАЗ");
+        assert_eq!(join_spaced("П Р О Т О К О Л № 3"), "ПРОТОКОЛ № 3");
+        assert_eq!(join_spaced("Иванов И. П. и В. С."), "Иванов И. П. и В. С.");
+        assert_eq!(join_spaced("в г. Москва"), "в г. Москва");
+        assert_eq!(letters("ПРИ КАЗ № 45"), "приказ");
+    }
+
+    #[test]
+    fn approximate_search_finds_misread_phrases() {
+        let hay = "приказ об отчислеции слушателей";
+        let (s, e, d) = find_approx(hay, "об отчислении", 2).unwrap();
+        assert_eq!(d, 1);
+        assert_eq!(&hay[s..e], "об отчислеции");
+        assert!(find_approx(hay, "о зачислении", 1).is_none());
+        assert_eq!(distance("протокол", "протокoл"), 1);
+        assert_eq!(allowed_errors(6), 1);
+        assert_eq!(allowed_errors(13), 2);
+    }
+}
