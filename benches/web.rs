@@ -307,7 +307,7 @@ fn main() {
                 p.push_str(&format!("&kind={}", kinds[rng.usize(..kinds.len())]));
             }
             if rng.u8(..4) == 0 {
-                p.push_str(&format!("&year={}", 2015 + rng.u8(..10)));
+                p.push_str(&format!("&year={}", 2015 + u32::from(rng.u8(..10))));
             }
             if rng.u8(..3) == 0 {
                 p.push_str("&page=2");

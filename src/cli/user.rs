@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::Ctx;
 use super::render::{Render, emit};
 use archivist::api::users::{Role, UserInfo};
-use archivist::api::{Actor, Archivist};
+use archivist::api::Archivist;
 use archivist::error::{Invalid, Result};
 
 #[derive(Subcommand)]
