@@ -80,6 +80,7 @@ fn main() {
                 status_note: None,
                 original: None,
                 ocr: None,
+                results: None,
             };
             w.add_document(ix.document(&meta, "")).unwrap();
         }

@@ -94,6 +94,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
             status_note: None,
             original: None,
             ocr: None,
+            results: None,
         };
         let dir = root.join(&box_rel).join("data").join(&e.kind);
         fs::create_dir_all(&dir).unwrap();

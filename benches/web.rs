@@ -96,6 +96,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
             },
             provenance: BTreeMap::new(),
             provenance_detail: Default::default(),
+            results: None,
             events: BTreeMap::new(),
             status: archivist::store::document::Status::Active,
             status_note: None,
@@ -134,7 +135,6 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
     fs::write(&marker, serde_json::to_string(&names).unwrap()).unwrap();
     names
 }
-
 
 fn id_of(i: usize) -> String {
     format!("{:064x}", i as u128 * 0x9E37_79B9_7F4A_7C15)
@@ -206,9 +206,28 @@ async fn sign_in(router: &axum::Router) -> String {
         .oneshot(Request::get("/login").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    let cookie = r.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
-    let html = String::from_utf8(axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
-    let token = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let cookie = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = String::from_utf8(
+        axum::body::to_bytes(r.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let form = format!("csrf={token}&user=bench&password=bench%20password&next=%2F");
     let r = router
         .clone()
@@ -222,7 +241,13 @@ async fn sign_in(router: &axum::Router) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "bench user signs in");
-    r.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string()
+    r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 async fn measure(c: &Client, label: &str, paths: &[String]) {
@@ -255,7 +280,10 @@ fn main() {
     }
     let n: usize = env_usize("BENCH_DOCS", 100_000);
     let root = data_dir().join(format!("search-archive-{n}"));
-    eprintln!("building (or reusing) a {n}-document archive in {} …", root.display());
+    eprintln!(
+        "building (or reusing) a {n}-document archive in {} …",
+        root.display()
+    );
     let names = build_archive(&root, n);
     let indexed = archivist::search::index::SearchIndex::open(&root.join("index"))
         .map(|ix| ix.num_docs() as usize)
@@ -274,8 +302,13 @@ fn main() {
     ensure_audit(&root, n);
     let a = Arc::new(Archivist::open(&root, None).unwrap());
     if a.user("bench").is_err() {
-        a.user_add("bench", Role::Archivist, "bench password", &Actor::new("bench"))
-            .unwrap();
+        a.user_add(
+            "bench",
+            Role::Archivist,
+            "bench password",
+            &Actor::new("bench"),
+        )
+        .unwrap();
     }
     let router = archivist::web::router(a.clone(), archivist::web::Options::for_archive(&a));
     let rt = tokio::runtime::Builder::new_multi_thread()

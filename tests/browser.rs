@@ -413,7 +413,10 @@ async fn archivist_finds_a_learner_opens_the_dossier_and_the_scan_and_the_downlo
     s.fill("#q", "Сидорову Анну").await;
     s.wait_for("#hits li.hit").await;
     let url = s.client.current_url().await.unwrap();
-    assert!(url.query().unwrap_or("").starts_with("q="), "htmx did not push the search: {url}");
+    assert!(
+        url.query().unwrap_or("").starts_with("q="),
+        "htmx did not push the search: {url}"
+    );
     let total = s.text("#total").await;
     assert!(!total.contains(" 0 "), "{total}");
     s.shot("search").await;

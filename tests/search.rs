@@ -81,16 +81,16 @@ fn a_learner_is_found_in_every_form_and_namesakes_stay_apart() {
         expected_ids("Семёнова Алёна Фёдоровна")
     );
 
-    // One OCR error (н→и, and a Latin look-alike) still finds the person, ranked lower.
+    // One OCR error (н→и) still finds the person, ranked lower; a Latin look-alike is
+    // read as the Cyrillic letter it stands for.
     let exact = hits(&t, &["Иванов И. П."]);
-    for q in ["Иваиов И. П.", "Ивaнов И. П."] {
-        let fuzzy = hits(&t, &[q, "--limit", "50"]);
-        assert_eq!(ids(&fuzzy), ivan, "query {q}");
-        assert!(
-            fuzzy[0]["score"].as_f64().unwrap() < exact[0]["score"].as_f64().unwrap(),
-            "an approximate match scores below an exact one"
-        );
-    }
+    let fuzzy = hits(&t, &["Иваиов И. П.", "--limit", "50"]);
+    assert_eq!(ids(&fuzzy), ivan);
+    assert!(
+        fuzzy[0]["score"].as_f64().unwrap() < exact[0]["score"].as_f64().unwrap(),
+        "an approximate match scores below an exact one"
+    );
+    assert_eq!(ids(&hits(&t, &["Ивaнов И. П.", "--limit", "50"])), ivan);
 
     // The dossier of Иванов И. П. holds his documents and not his namesake's.
     let (code, v) = t.json(&["learner", "Иванову И. П."]);

@@ -282,7 +282,7 @@ async fn state_changes_without_the_sessions_csrf_token_are_refused() {
     let doc = w.doc_id();
     let mut c = w.client("archivist").await;
     let other = w.client("admin").await;
-    let holds_before = w.archivist.holds().unwrap().len();
+    let holds_before = w.archivist.holds(false).unwrap().len();
     for token in ["", "0000", other.csrf.as_str()] {
         let req = w.post(
             &c,
@@ -312,7 +312,7 @@ async fn state_changes_without_the_sessions_csrf_token_are_refused() {
         .unwrap();
     assert_eq!(w.send(&mut c, req).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        w.archivist.holds().unwrap().len(),
+        w.archivist.holds(false).unwrap().len(),
         holds_before,
         "nothing changed"
     );
@@ -328,7 +328,7 @@ async fn state_changes_without_the_sessions_csrf_token_are_refused() {
     req.headers_mut()
         .insert("x-csrf-token", c.csrf.parse().unwrap());
     assert_eq!(w.send(&mut c, req).await.status(), StatusCode::SEE_OTHER);
-    let holds = w.archivist.holds().unwrap();
+    let holds = w.archivist.holds(false).unwrap();
     assert_eq!(holds.len(), holds_before + 2);
     assert!(
         holds.iter().all(|h| h.created_by == "archivist"),
@@ -464,7 +464,7 @@ async fn text_from_scans_sidecars_and_users_is_escaped() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    w.archivist.pending_index().unwrap().reload().unwrap();
+    w.archivist.cached_index().unwrap().reload().unwrap();
     let mut c = w.client("archivist").await;
     let (_, search) = w.page(&mut c, "/search?group=%D0%9F%D0%9A-2024-999").await;
     assert!(

@@ -34,9 +34,40 @@ pub struct Expected {
     pub learners: Vec<String>,
     pub pages: u32,
     pub image_only: bool,
+    /// The programme's hours, as orders and books state them.
+    #[serde(default)]
+    pub hours: u32,
+    /// What the document states about each learner's results: the attestation result
+    /// (protocols), completion (completion orders: one entry per learner, no result), the
+    /// certificate or diploma issued (books of issue). Empty for other kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<ExpectedResult>,
     /// With `variations`: how the heading, date and number were written (for reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
+}
+
+/// One learner's result as a generated document states it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExpectedResult {
+    /// Nominative full name.
+    pub learner: String,
+    /// «зачтено», «не зачтено», «отлично» … «неудовлетворительно», «85 баллов».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<ExpectedCertificate>,
+}
+
+/// A certificate or diploma entry of a generated book of issue.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExpectedCertificate {
+    /// «удостоверение о повышении квалификации» / «диплом о профессиональной переподготовке».
+    pub title: String,
+    pub series: String,
+    pub number: String,
+    pub registration: String,
+    pub date: NaiveDate,
 }
 
 pub struct GeneratedScan {
@@ -1021,6 +1052,32 @@ struct DocText {
     date: NaiveDate,
     number: Option<String>,
     learners: Vec<String>,
+    results: Vec<ExpectedResult>,
+}
+
+/// Retraining (ПП) groups are graded: in words for even group numbers, in points for odd
+/// ones. Chosen by a hash of the group and the learner, not by the document's random
+/// stream, so every other document stays as it was.
+fn pp_result(g: &Group, who: &Learner, passed: bool) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{}{}", g.code, who.full(Case::Nom)).bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    let in_words = g.code.ends_with(['0', '2', '4', '6', '8']);
+    match (in_words, passed) {
+        (true, true) => ["отлично", "хорошо", "удовлетворительно"][(h % 3) as usize].to_string(),
+        (true, false) => "неудовлетворительно".to_string(),
+        (false, true) => format!("{} баллов", 60 + h % 41),
+        (false, false) => format!("{} баллов", 20 + h % 35),
+    }
+}
+
+fn result_entry(who: &Learner, result: Option<String>) -> ExpectedResult {
+    ExpectedResult {
+        learner: who.full(Case::Nom),
+        result,
+        certificate: None,
+    }
 }
 
 fn compose(
@@ -1102,6 +1159,7 @@ fn compose(
                 date: g.order_in_date,
                 number: Some(number),
                 learners: everyone,
+                results: g.learners.iter().map(|x| result_entry(x, None)).collect(),
             }
         }
         DocPlan::OrderOut => {
@@ -1165,6 +1223,7 @@ fn compose(
                 date,
                 number: Some(number),
                 learners: passed_names,
+                results: passed.iter().map(|x| result_entry(x, None)).collect(),
             }
         }
         DocPlan::Protocol => {
@@ -1246,12 +1305,14 @@ fn compose(
                 ],
                 BODY,
             );
+            let mut results = Vec::with_capacity(g.learners.len());
             for (i, (x, p)) in g.learners.iter().zip(&g.passed).enumerate() {
-                let res = if *p {
-                    "зачтено"
-                } else {
-                    "не зачтено"
+                let res = match (g.pp, *p) {
+                    (true, _) => pp_result(g, x, *p),
+                    (false, true) => "зачтено".to_string(),
+                    (false, false) => "не зачтено".to_string(),
                 };
+                results.push(result_entry(x, Some(res.clone())));
                 l.cols(
                     &[
                         (0.0, format!("{}.", i + 1)),
@@ -1272,6 +1333,7 @@ fn compose(
                 date: g.protocol_date,
                 number: Some(number),
                 learners: everyone,
+                results,
             }
         }
         DocPlan::Book => {
@@ -1301,8 +1363,19 @@ fn compose(
                 ("удостоверение о повышении квалификации", 7724)
             };
             let (reg0, blank0) = (rng.u32(100..900), rng.u32(1000..90000));
+            let mut results = Vec::with_capacity(passed.len());
             for (k, x) in (0u32..).zip(&passed) {
                 let (reg, blank) = (reg0 + k, blank0 + k);
+                results.push(ExpectedResult {
+                    certificate: Some(ExpectedCertificate {
+                        title: doc.to_string(),
+                        series: format!("{series}{:02}", g.issue_date.year() % 100),
+                        number: format!("{blank:06}"),
+                        registration: format!("{reg:04}"),
+                        date: g.issue_date,
+                    }),
+                    ..result_entry(x, None)
+                });
                 l.cols(
                     &[
                         (0.0, format!("Рег. № {reg:04}")),
@@ -1330,6 +1403,7 @@ fn compose(
                 date: g.issue_date,
                 number: None,
                 learners: passed_names,
+                results,
             }
         }
         DocPlan::Journal => {
@@ -1423,6 +1497,7 @@ fn compose(
                 date: g.start,
                 number: None,
                 learners: everyone,
+                results: Vec::new(),
             }
         }
         DocPlan::Test(who, date) => {
@@ -1480,6 +1555,7 @@ fn compose(
                 date,
                 number: None,
                 learners: vec![x.full(Case::Nom)],
+                results: Vec::new(),
             }
         }
         DocPlan::Other(who, date, no) => {
@@ -1522,6 +1598,7 @@ fn compose(
                 date,
                 number: Some(no.to_string()),
                 learners: vec![x.full(Case::Nom)],
+                results: Vec::new(),
             }
         }
     }
@@ -2048,6 +2125,8 @@ impl Generator {
                     learners: text.learners,
                     pages: text.pages.len() as u32,
                     image_only: false,
+                    hours: group.hours,
+                    results: text.results,
                     variant: variant.clone(),
                 },
                 bytes: Vec::new(),
@@ -2119,6 +2198,8 @@ impl Generator {
                 learners: text.learners,
                 pages: n_pages as u32,
                 image_only,
+                hours: group.hours,
+                results: text.results,
                 variant,
             },
             bytes,

@@ -259,7 +259,7 @@ impl Archivist {
             .into());
         }
         let protocol = format!("№ {number} от {}", protocol_date.format("%d.%m.%Y"));
-        self.disposal_approve(n, &protocol, &me.name, actor)
+        Ok(self.disposal_approve(n, &protocol, &me.name, actor)?.act)
     }
 
     fn load_act(&self, n: u32) -> Result<Act> {

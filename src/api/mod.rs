@@ -6,9 +6,13 @@
 //! State changes take the [`Actor`] who asks for them, so the audit log names the person
 //! (the operating-system user on the command line, the signed-in user on the web).
 
+mod ingest;
+pub mod integrity;
+pub mod records;
 mod retention;
 mod search;
 
+pub use ingest::{IngestProgress, IngestReport, OcrDocument, OcrReport, OcrTarget};
 pub use search::{CheckReport, Reindexed};
 
 use std::path::{Path, PathBuf};
@@ -16,9 +20,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 pub mod commission;
+mod learners;
 pub mod upload;
 pub mod users;
-pub mod web_pending;
+pub mod web;
+
+pub use learners::Dossier;
 
 use crate::error::Result;
 use crate::store::archive::Archive;

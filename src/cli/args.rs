@@ -71,10 +71,19 @@ pub enum Command {
     Search(SearchArgs),
     /// A learner's dossier: every document naming the person, by kind and date, with its box.
     Learner {
+        /// A name in any form («Иванову И. П.»), or a person token from a dossier.
         name: String,
         /// Output format: text (default) or md.
         #[arg(long, default_value = "text")]
         format: String,
+        /// Write the learner's record card (A4 PDF) to FILE instead.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+    },
+    /// Was a certificate or diploma with this number issued: to whom, when, where recorded.
+    Certificate {
+        /// «772419 № 012345», «772419012345» or «012345».
+        number: String,
     },
     /// Rebuild the search index from the boxes alone.
     Reindex,
@@ -177,6 +186,8 @@ pub enum HoldCommand {
         #[arg(long)]
         all: bool,
     },
+    /// Rewrite holds.toml from the holds recorded in the audit log.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -205,6 +216,18 @@ pub enum DisposalCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of the audit log.
-    Verify,
+    /// Check the audit log: its chain, head and box anchors, and the archive against it.
+    Verify {
+        /// An anchor kept outside the archive ("SEQ HASH" from `audit head`).
+        #[arg(long)]
+        anchor: Option<String>,
+    },
+    /// Repair torn journal lines and a lost head, keeping evidence, as an audited act.
+    Repair {
+        /// Also record the loss of audit records (a cut or deleted log) and go on.
+        #[arg(long)]
+        accept_loss: bool,
+    },
+    /// Print the audit log's head ("SEQ HASH") to keep outside the archive.
+    Head,
 }

@@ -4,6 +4,9 @@
 
 mod archive;
 pub mod args;
+mod holds;
+mod integrity;
+mod learner;
 mod legacy;
 mod render;
 mod retention;
@@ -128,13 +131,13 @@ pub fn main() -> ExitCode {
             paths,
             move_sources,
         } => legacy::ingest(&ctx, &paths, move_sources),
-        Command::Show { id } => legacy::show(&ctx, &id),
+        Command::Show { id } => integrity::show(&ctx, &id),
         Command::Verify {
             box_filter,
             since,
             sample,
             history,
-        } => legacy::verify(
+        } => integrity::verify(
             &ctx,
             &archivist::store::fixity::Scope {
                 box_filter,
@@ -144,11 +147,15 @@ pub fn main() -> ExitCode {
             },
             history,
         ),
-        Command::Learner { name, format } => legacy::learner(&ctx, &name, format == "md"),
+        Command::Learner { name, format, pdf } => handle(&ctx, |c| {
+            learner::learner(c, &name, &format, pdf.as_deref())
+        }),
+        Command::Certificate { number } => handle(&ctx, |c| learner::certificate(c, &number)),
         Command::Hold { command } => match command {
-            HoldCommand::Add { target, reason } => legacy::hold_add(&ctx, &target, &reason),
-            HoldCommand::Release { what, reason } => legacy::hold_release(&ctx, &what, &reason),
-            HoldCommand::List { all } => legacy::hold_list(&ctx, all),
+            HoldCommand::Add { target, reason } => holds::add(&ctx, &target, &reason),
+            HoldCommand::Release { what, reason } => holds::release(&ctx, &what, &reason),
+            HoldCommand::List { all } => holds::list(&ctx, all),
+            HoldCommand::Rebuild => holds::rebuild(&ctx),
         },
         Command::Disposal { command } => match command {
             DisposalCommand::Draft { as_of } => legacy::disposal_draft(&ctx, as_of),
@@ -162,9 +169,11 @@ pub fn main() -> ExitCode {
             DisposalCommand::Execute { number } => legacy::disposal_execute(&ctx, number),
         },
         Command::Ocr { pending, ids } => legacy::ocr(&ctx, pending, &ids),
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => legacy::audit_verify(&ctx),
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { anchor } => integrity::audit_verify(&ctx, anchor.as_deref()),
+            AuditCommand::Repair { accept_loss } => integrity::audit_repair(&ctx, accept_loss),
+            AuditCommand::Head => integrity::audit_head(&ctx),
+        },
         Command::Serve(a) => handle(&ctx, |c| serve::serve(c, a)),
         Command::User { command } => handle(&ctx, |c| user::run(c, command)),
     };

@@ -127,6 +127,14 @@ fn highlight(s: &str) -> String {
     s.replace(MARK_START, a).replace(MARK_END, b)
 }
 
+/// `println!` through [`write_stdout`]: a closed pipe ends the output quietly.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        $crate::cli::render::write_stdout(format!("{}\n", format_args!($($t)*)).as_bytes())
+    };
+}
+pub(crate) use outln;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use super::Ctx;
 use super::render::{Render, emit, emit_line};
 use archivist::api::Archivist;
 use archivist::error::Result;
+use archivist::ingest::watch::WatchEvent;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -42,16 +43,36 @@ struct Serving {
 
 impl Render for Serving {
     fn text(&self, w: &mut dyn Write) -> io::Result<()> {
-        writeln!(w, "archivist serves {}  (archive {})", self.url, self.root.display())?;
+        writeln!(
+            w,
+            "archivist serves {}  (archive {})",
+            self.url,
+            self.root.display()
+        )?;
         if !self.loopback_only {
-            writeln!(w, "  WARNING: reachable from other machines on the network at {}.", self.url)?;
-            writeln!(w, "  Passwords and scans travel unencrypted unless an HTTPS proxy is in front (then add --secure-cookies).")?;
+            writeln!(
+                w,
+                "  WARNING: reachable from other machines on the network at {}.",
+                self.url
+            )?;
+            writeln!(
+                w,
+                "  Passwords and scans travel unencrypted unless an HTTPS proxy is in front (then add --secure-cookies)."
+            )?;
         }
         if self.users == 0 {
-            writeln!(w, "  no users yet: create the first one with `{}` (it asks for the password)", self.first_user)?;
+            writeln!(
+                w,
+                "  no users yet: create the first one with `{}` (it asks for the password)",
+                self.first_user
+            )?;
         }
         match &self.inbox {
-            Some(i) => writeln!(w, "  watching the inbox {} (--no-watch to serve only)", i.display())?,
+            Some(i) => writeln!(
+                w,
+                "  watching the inbox {} (--no-watch to serve only)",
+                i.display()
+            )?,
             None => writeln!(w, "  not watching the inbox (--no-watch)")?,
         }
         writeln!(w, "  press Ctrl-C to stop")
@@ -76,16 +97,22 @@ pub fn serve(ctx: &Ctx, args: ServeArgs) -> Result<i32> {
     let mut options = archivist::web::Options::for_archive(&a);
     options.secure_cookies = args.secure_cookies;
     options.watching = watch;
-    let server = archivist::web::Server::bind(args.bind, archivist::web::router(a.clone(), options))?;
+    let server =
+        archivist::web::Server::bind(args.bind, archivist::web::router(a.clone(), options))?;
     let addr = server.local_addr();
-    let root = std::fs::canonicalize(&a.archive().root).unwrap_or_else(|_| a.archive().root.clone());
-    let inbox = std::fs::canonicalize(&a.archive().inbox).unwrap_or_else(|_| a.archive().inbox.clone());
+    let root =
+        std::fs::canonicalize(&a.archive().root).unwrap_or_else(|_| a.archive().root.clone());
+    let inbox =
+        std::fs::canonicalize(&a.archive().inbox).unwrap_or_else(|_| a.archive().inbox.clone());
     emit(
         ctx,
         &Serving {
             event: "serving",
             url: format!("http://{addr}/"),
-            first_user: format!("archivist --root {} user add NAME --role admin", root.display()),
+            first_user: format!(
+                "archivist --root {} user add NAME --role admin",
+                root.display()
+            ),
             root,
             inbox: watch.then_some(inbox),
             loopback_only: archivist::web::is_loopback(&addr),
@@ -95,12 +122,17 @@ pub fn serve(ctx: &Ctx, args: ServeArgs) -> Result<i32> {
     let watcher = watch.then(|| {
         let (a, stop) = (a.clone(), stop.clone());
         let json = ctx.json;
+        let actor = ctx.actor();
         std::thread::spawn(move || {
-            let r = a.watch_inbox(stop.clone(), |r| {
+            let r = a.watch_inbox(stop.clone(), &actor, |e| {
                 if json {
-                    emit_line(r);
+                    // Receipts as before; the watcher's other events carry their name.
+                    match e {
+                        WatchEvent::Receipt(r) => emit_line(r),
+                        other => emit_line(other),
+                    }
                 } else {
-                    tracing::info!("{}: {} {}", r.path, r.outcome.as_str(), r.reason);
+                    log_event(e);
                 }
             });
             if let Err(e) = &r {
@@ -118,4 +150,40 @@ pub fn serve(ctx: &Ctx, args: ServeArgs) -> Result<i32> {
             .map_err(|_| anyhow::anyhow!("the inbox watcher panicked"))??;
     }
     Ok(super::exit::OK)
+}
+
+/// The watcher's events in the log, for a person reading the terminal.
+fn log_event(e: &WatchEvent) {
+    match e {
+        WatchEvent::Receipt(r) => {
+            tracing::info!("{}: {} {}", r.path, r.outcome.as_str(), r.reason)
+        }
+        WatchEvent::OcrDone { file, pages, .. } => {
+            tracing::info!("{file}: OCR done ({} page(s))", pages.len())
+        }
+        WatchEvent::OcrFailed { file, error, .. } => tracing::warn!("{file}: OCR failed: {error}"),
+        WatchEvent::Fixity {
+            scope,
+            files,
+            changed,
+            missing,
+            untracked,
+        } => {
+            if changed + missing + untracked > 0 {
+                tracing::warn!(
+                    "fixity ({scope}): {files} file(s), {changed} changed, {missing} missing, {untracked} untracked"
+                )
+            } else {
+                tracing::info!("fixity ({scope}): {files} file(s) intact")
+            }
+        }
+        WatchEvent::IndexRepaired(r) => tracing::info!(
+            "index repaired: {} added, {} removed, {} unreadable",
+            r.added.len(),
+            r.removed.len(),
+            r.unreadable.len()
+        ),
+        WatchEvent::Problem { message } => tracing::warn!("{message}"),
+        WatchEvent::Watching { .. } => {}
+    }
 }

@@ -6,8 +6,8 @@ use clap::Subcommand;
 
 use super::Ctx;
 use super::render::{Render, emit};
-use archivist::api::users::{Role, UserInfo};
 use archivist::api::Archivist;
+use archivist::api::users::{Role, UserInfo};
 use archivist::error::{Invalid, Result};
 
 #[derive(Subcommand)]
@@ -21,10 +21,16 @@ pub enum UserCommand {
     },
     List,
     /// Set a new password (asked for, or read from stdin).
-    Passwd { name: String },
+    Passwd {
+        name: String,
+    },
     /// The user can no longer sign in; their sessions end.
-    Disable { name: String },
-    Enable { name: String },
+    Disable {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: UserCommand) -> Result<i32> {
@@ -82,7 +88,10 @@ struct Users(Vec<UserInfo>);
 impl Render for Users {
     fn text(&self, w: &mut dyn Write) -> io::Result<()> {
         if self.0.is_empty() {
-            writeln!(w, "no users; add one with `archivist user add NAME --role admin`")?;
+            writeln!(
+                w,
+                "no users; add one with `archivist user add NAME --role admin`"
+            )?;
         }
         for u in &self.0 {
             writeln!(
@@ -97,4 +106,3 @@ impl Render for Users {
         Ok(())
     }
 }
-

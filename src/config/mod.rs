@@ -69,6 +69,9 @@ pub struct WatchConfig {
     pub retry_min_secs: u64,
     pub retry_max_secs: u64,
     pub ignore: Vec<String>,
+    pub sidecar_wait_secs: f64,
+    pub orphan_sidecar_secs: f64,
+    pub abandoned_secs: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,4 +4,5 @@
 pub mod act;
 pub mod actpdf;
 pub mod hold;
+pub mod recordcard;
 pub mod retention;

@@ -1,10 +1,13 @@
-//! Russian-language helpers: learner names in their declined forms and initials, dates
-//! as documents write them, and OCR noise in Russian text.
+//! Russian-language helpers: learner names in their declined forms and initials, the
+//! results records state for them, dates as documents write them, and OCR noise in
+//! Russian text.
 
 pub mod dates;
+pub mod namematch;
 pub mod names;
 pub mod noise;
 pub mod person;
+pub mod results;
 
 /// Lower-case, ё→е: the form in which text rules and names are compared.
 pub fn fold(s: &str) -> String {

@@ -1,10 +1,17 @@
-//! Learner names in Russian documents: «Фамилия Имя Отчество» (in any case form),
-//! «Фамилия И. О.» and «И. О. Фамилия» (DOMAIN.md §6).
+//! Learner names in Russian documents (DOMAIN.md §6), as printed and as OCR reads them:
+//! «Фамилия Имя Отчество» in any case form and «Имя Отчество Фамилия»; «Фамилия И. О.»,
+//! «И. О. Фамилия» and «Фамилия И.» with any spacing; «Фамилия Имя» and «Имя Фамилия»
+//! without a patronymic; names in capitals; a name or a word broken across a line end
+//! (with or without a hyphen) or split by a stray space; Latin look-alike letters.
+//!
+//! The text is cut into words first (look-alikes made Cyrillic, hyphenated line breaks
+//! joined), then name patterns are matched on the words: the sure ones first (a
+//! patronymic, or initials, anchors them), then pairs of capitalised words of which one
+//! has a surname's shape. Nothing here holds a list of names.
 
-use std::sync::OnceLock;
-
-use regex::{Captures, Regex};
-
+use super::person::{
+    Gender, is_cyrillic, looks_like_surname, normalize, parse_readings, patronymic_fit, to_cyrillic,
+};
 use crate::ru::fold;
 
 /// A name as found in a text.
@@ -14,9 +21,12 @@ pub struct FoundName {
     /// First name, or its initial (one letter) when only initials were written.
     pub first: String,
     pub patronymic: String,
-    /// The words exactly as written.
+    /// The name's words, normalised: look-alikes made Cyrillic, line breaks and hyphens
+    /// of a broken word joined, single spaces, initials as «И. П.».
     pub text: String,
+    /// Byte range in the text as given.
     pub start: usize,
+    pub end: usize,
 }
 
 impl FoundName {
@@ -26,169 +36,547 @@ impl FoundName {
     }
 }
 
-fn full_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| {
-        // The patronymic suffix (-вич/-вн-/-ичн-) anchors the match, so ordinary
-        // capitalised words are not taken for names.
-        Regex::new(r"([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ][а-яё]+)\s+([А-ЯЁ][а-яё]+(?:вич|вн|ичн)[а-яё]{0,3})")
-            .expect("static regex")
-    })
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// «Иванов», «Римского-Корсакова», a lone capital.
+    Title,
+    /// «ИВАНОВ».
+    Upper,
+    Lower,
+    /// Mixed case or not Cyrillic.
+    Other,
 }
 
-fn initials_after_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| {
-        Regex::new(r"([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+([А-ЯЁ])\.\s*([А-ЯЁ])\.")
-            .expect("static regex")
-    })
+/// What separates a word from the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Gap {
+    Space,
+    Newline,
+    /// Punctuation, digits, or the start of the text: a name does not run across it.
+    Break,
 }
 
-fn initials_before_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| {
-        Regex::new(r"([А-ЯЁ])\.\s*([А-ЯЁ])\.\s*([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)")
-            .expect("static regex")
-    })
+#[derive(Debug, Clone)]
+struct Word {
+    /// Cyrillic, case as written, a broken word joined.
+    text: String,
+    start: usize,
+    end: usize,
+    shape: Shape,
+    /// A dot follows directly.
+    dot: bool,
+    /// Runs into a digit or an underscore: part of something else.
+    glued: bool,
+    gap: Gap,
+}
+
+impl Word {
+    fn letters(&self) -> usize {
+        self.text.chars().filter(|c| c.is_alphabetic()).count()
+    }
+
+    fn is_initial(&self) -> bool {
+        !self.glued && self.letters() == 1 && matches!(self.shape, Shape::Title)
+    }
+
+    /// A capitalised or upper-case Cyrillic word that can be part of a name.
+    fn is_name_word(&self) -> bool {
+        !self.glued && self.letters() >= 2 && matches!(self.shape, Shape::Title | Shape::Upper)
+    }
+
+    /// A name word that is not record vocabulary or a verb.
+    fn can_be_surname(&self) -> bool {
+        self.is_name_word() && !is_vocabulary(&self.folded())
+    }
+
+    fn folded(&self) -> String {
+        fold(&self.text)
+    }
+}
+
+fn shape_of(word: &str) -> Shape {
+    let letters: Vec<char> = word.chars().filter(|c| *c != '-').collect();
+    if letters.is_empty() || !letters.iter().all(|c| is_cyrillic(*c)) {
+        return Shape::Other;
+    }
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    if upper == letters.len() {
+        return if letters.len() == 1 {
+            Shape::Title
+        } else {
+            Shape::Upper
+        };
+    }
+    if upper == 0 {
+        return Shape::Lower;
+    }
+    // Every hyphen-separated part capitalised: «Римского-Корсакова».
+    let title = word.split('-').all(|p| {
+        let mut cs = p.chars();
+        cs.next().is_some_and(char::is_uppercase) && cs.all(char::is_lowercase)
+    });
+    if title { Shape::Title } else { Shape::Other }
 }
 
 fn is_word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric() || c == '_'
-    } else {
-        ('\u{0410}'..='\u{044F}').contains(&c) || c == 'ё' || c == 'Ё' || c.is_alphanumeric()
-    }
+    c.is_alphanumeric() || c == '_'
 }
 
-/// The matches of `re` that begin at a word boundary (and end at one when `to_word_end`).
-/// The boundaries are checked here rather than written as `\b` in the patterns: a
-/// Unicode `\b` makes the regex crate leave its fast DFA on non-ASCII text, which made
-/// name finding the costliest step of ingest.
-fn word_captures<'t>(re: &Regex, text: &'t str, to_word_end: bool) -> Vec<Captures<'t>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while let Some(c) = re.captures_at(text, pos) {
-        let Some(m) = c.get(0) else { break };
-        let starts_word = text[..m.start()]
-            .chars()
-            .next_back()
-            .is_none_or(|ch| !is_word_char(ch));
-        let ends_word = !to_word_end
-            || text[m.end()..]
-                .chars()
-                .next()
-                .is_none_or(|ch| !is_word_char(ch));
-        if starts_word && ends_word && !m.is_empty() {
-            pos = m.end();
-            out.push(c);
-        } else {
-            // Try again from the next character, as `\b` would have made the regex do.
-            pos = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
-        }
-    }
-    out
-}
-
-/// OCR of Russian text often reads an initial as the Latin letter of the same shape
-/// («Воробьёва Е. A.»): a lone Latin capital that looks Cyrillic and is followed by a
-/// dot is taken as the Cyrillic letter.
-fn cyrillic_initials(text: &str) -> String {
-    const LOOKALIKES: [(char, char); 11] = [
-        ('A', 'А'),
-        ('B', 'В'),
-        ('C', 'С'),
-        ('E', 'Е'),
-        ('H', 'Н'),
-        ('K', 'К'),
-        ('M', 'М'),
-        ('O', 'О'),
-        ('P', 'Р'),
-        ('T', 'Т'),
-        ('X', 'Х'),
-    ];
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut prev: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let twin = LOOKALIKES
-            .iter()
-            .find(|(l, _)| *l == c)
-            .map(|&(_, cyr)| cyr);
-        match twin {
-            Some(cyr) if chars.peek() == Some(&'.') && prev.is_none_or(|p| !is_word_char(p)) => {
-                out.push(cyr)
+/// Cuts the text into words. A hyphen (or soft hyphen) at a line end joins the word
+/// with the next line's start: dropped before a lower-case letter («Сидо-\nровой»), kept
+/// before a capital («Римского-\nКорсакова»).
+fn words(text: &str) -> Vec<Word> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let n = chars.len();
+    let at = |i: usize| chars.get(i).map(|x| x.1);
+    let mut out: Vec<Word> = Vec::new();
+    let mut gap = Gap::Break;
+    let mut i = 0;
+    while i < n {
+        let c = chars[i].1;
+        if c.is_alphabetic() {
+            let start = chars[i].0;
+            let mut raw = String::new();
+            let mut j = i;
+            while j < n {
+                let c = chars[j].1;
+                if c.is_alphabetic() {
+                    raw.push(c);
+                    j += 1;
+                    continue;
+                }
+                let next_is_letter = at(j + 1).is_some_and(char::is_alphabetic);
+                let prev_is_letter = j > i && chars[j - 1].1.is_alphabetic();
+                if c == '-' && next_is_letter {
+                    raw.push('-');
+                    j += 1;
+                    continue;
+                }
+                // A digit between letters is OCR's look-alike for a letter («Сид0рова»).
+                if c.is_ascii_digit() && prev_is_letter && next_is_letter {
+                    raw.push(c);
+                    j += 1;
+                    continue;
+                }
+                if c == '-' || c == '\u{ad}' {
+                    // Hyphenation at a line end: spaces, one newline, spaces, a letter.
+                    let mut k = j + 1;
+                    while at(k).is_some_and(|x| x == ' ' || x == '\t') {
+                        k += 1;
+                    }
+                    if at(k) == Some('\n') || at(k) == Some('\r') {
+                        k += 1;
+                        if at(k) == Some('\n') {
+                            k += 1;
+                        }
+                        while at(k).is_some_and(|x| x == ' ' || x == '\t') {
+                            k += 1;
+                        }
+                        if let Some(l) = at(k).filter(|l| l.is_alphabetic()) {
+                            if l.is_uppercase() {
+                                raw.push('-');
+                            }
+                            j = k;
+                            continue;
+                        }
+                    }
+                }
+                break;
             }
-            _ => out.push(c),
+            let end = chars.get(j).map_or(text.len(), |x| x.0);
+            let glued_before = i > 0 && is_word_char(chars[i - 1].1);
+            let glued_after = at(j).is_some_and(is_word_char);
+            // A lone letter's dot may stand after a space («И .»).
+            let single = raw.chars().count() == 1;
+            let mut dot_at = j;
+            while single && at(dot_at).is_some_and(|x| x == ' ') {
+                dot_at += 1;
+            }
+            let dot = at(dot_at) == Some('.');
+            if dot {
+                j = dot_at;
+            }
+            let text = to_cyrillic(&raw);
+            let w = Word {
+                shape: shape_of(&text),
+                text,
+                start,
+                end,
+                dot,
+                glued: glued_before || glued_after,
+                gap,
+            };
+            // After a dot a lone letter is an initial and the name may go on; a dot
+            // after a whole word ends the sentence.
+            gap = if dot && w.letters() != 1 {
+                Gap::Break
+            } else {
+                Gap::Space
+            };
+            out.push(w);
+            i = if dot { j + 1 } else { j };
+            continue;
         }
-        prev = Some(c);
+        if c == '\n' {
+            gap = gap.max(Gap::Newline);
+        } else if !c.is_whitespace() {
+            gap = Gap::Break;
+        }
+        i += 1;
     }
     out
 }
 
-/// Words that start sentences or headings and look like surnames before initials.
-const NOT_SURNAMES: &[&str] = &[
+/// Lower-case words that are never the end of a word split by a space.
+const FUNCTION_WORDS: &[&str] = &[
+    "и", "в", "на", "по", "с", "к", "о", "от", "до", "за", "из", "у", "не", "что", "как", "для",
+    "при", "об", "со", "во", "ко", "же", "ли", "бы", "а", "но", "или", "его", "ее", "их", "под",
+    "над", "без", "то", "так", "все", "это", "был", "была", "г", "гг",
+];
+
+/// A capitalised fragment followed by a lower-case one that together make a surname or
+/// patronymic («Сидо ровой», «Сер\nгеевне»: OCR's stray space, a break without a hyphen)
+/// become one word.
+fn join_split_words(ws: Vec<Word>) -> Vec<Word> {
+    let name_like = |w: &str| looks_like_surname(w) || patronymic_fit(w).is_some_and(|f| f.1 == 0);
+    let mut out: Vec<Word> = Vec::with_capacity(ws.len());
+    let mut it = ws.into_iter().peekable();
+    while let Some(mut w) = it.next() {
+        let joins = |next: &Word| {
+            let lower_tail = next.shape == Shape::Lower
+                || (next.shape == Shape::Upper && w.shape == Shape::Upper);
+            matches!(w.shape, Shape::Title | Shape::Upper)
+                && w.letters() >= 2
+                && !w.dot
+                && !w.glued
+                && next.gap <= Gap::Newline
+                && lower_tail
+                && next.letters() >= 2
+                && !FUNCTION_WORDS.contains(&fold(&next.text).as_str())
+                && !name_like(&w.text)
+                && !looks_like_surname(&next.text)
+                // A capitalised tail that is a patronymic itself is a word of its own.
+                && (next.shape == Shape::Lower || !name_like(&next.text))
+                && name_like(&format!("{}{}", w.text, next.text))
+        };
+        if let Some(next) = it.next_if(joins) {
+            w.text.push_str(&next.text);
+            w.end = next.end;
+            w.dot = next.dot;
+            w.glued = w.glued || next.glued;
+            w.shape = shape_of(&w.text);
+        }
+        out.push(w);
+    }
+    out
+}
+
+/// Words that start sentences or headings, or name things, and look like surnames next
+/// to a capitalised word or before initials: never a learner's surname.
+const VOCABULARY: &[&str] = &[
     "приказ",
     "протокол",
     "группа",
+    "группы",
     "программа",
+    "программе",
     "директор",
     "председатель",
     "итого",
+    "всего",
+    "секретарь",
+    "член",
+    "члены",
+    "журнал",
+    "книга",
+    "справка",
+    "слушатель",
+    "слушателя",
+    "слушателю",
+    "слушателем",
+    "слушатели",
+    "слушателей",
+    "слушательница",
+    "слушательницы",
+    "обучающийся",
+    "обучающегося",
+    "результат",
+    "ответ",
+    "работа",
+    "период",
+    "обучение",
+    "форма",
+    "рег",
+    "подпись",
+    "дата",
+    "номер",
+    "фамилия",
+    "имя",
+    "отчество",
+    "российской",
+    "российская",
+    "федерации",
+    "федерация",
+    "министерства",
+    "министерство",
+    "учебный",
+    "центр",
+    "профессионал",
+    "ано",
+    "дпо",
+    "тема",
+    "зачтено",
+    "отлично",
+    "хорошо",
+    "удовлетворительно",
+    "неудовлетворительно",
+    "гражданин",
+    "гражданину",
+    "гражданина",
+    "гражданке",
+    "гражданка",
+    "гражданки",
+    "студент",
+    "студентка",
+    "комиссия",
+    "комиссии",
+    "решили",
+    "приказываю",
+    "основание",
+    "итоговая",
+    "итоговой",
+    "аттестация",
+    "аттестации",
+    "контроль",
+    "документы",
+    "документ",
+    "удостоверение",
+    "диплом",
+    "серия",
+    "выдано",
+    "выдан",
+    "выдана",
+    "преподаватель",
+    "куратор",
+    "методист",
+    "методиста",
+    "проверил",
+    "исполнитель",
+    "список",
+    "ведомость",
+    "перечень",
+    "настоящая",
+    "настоящее",
+    "настоящий",
+    "об",
+    "о",
+    "в",
+    "на",
+    "по",
+    "от",
+    "ноября",
+    "декабря",
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "г",
+    "гг",
+    "ч",
+    "тел",
+    "адрес",
+    "организации",
+    "организация",
+    "положение",
+    "положения",
+    "порядок",
+    "требований",
+    "утверждении",
 ];
+
+/// Record vocabulary, or a verb's infinitive («Зачислить», «Выдать»): words that start
+/// sentences of orders and never are surnames.
+fn is_vocabulary(folded: &str) -> bool {
+    VOCABULARY.contains(&folded)
+        || (folded.chars().count() >= 5
+            && (folded.ends_with("ть") || folded.ends_with("ти") || folded.ends_with("чь")))
+}
+
+/// Words `i..i+len` follow one another with nothing but spaces or line ends between.
+fn contiguous(ws: &[Word], i: usize, len: usize) -> bool {
+    i + len <= ws.len() && (i + 1..i + len).all(|k| ws[k].gap <= Gap::Newline)
+}
+
+/// The sure patterns at word `i`: (words used, surname, first, patronymic, text).
+fn strong_at(ws: &[Word], i: usize) -> Option<(usize, FoundName)> {
+    let w = |k: usize| &ws[i + k];
+    let found = |len: usize, s: &Word, f: &str, p: &str, text: String| {
+        let (start, end) = (ws[i].start, ws[i + len - 1].end);
+        Some((
+            len,
+            FoundName {
+                surname: s.text.clone(),
+                first: f.to_string(),
+                patronymic: p.to_string(),
+                text,
+                start,
+                end,
+            },
+        ))
+    };
+    let init = |x: &Word| format!("{}.", x.text);
+    // «Иванов И. П.» (the last dot may be missing at a line end).
+    if contiguous(ws, i, 3)
+        && w(0).can_be_surname()
+        && w(1).is_initial()
+        && w(1).dot
+        && w(2).is_initial()
+        && (w(2).dot || ws.get(i + 3).is_none_or(|x| x.gap > Gap::Space))
+    {
+        let t = format!("{} {} {}", w(0).text, init(w(1)), init(w(2)));
+        return found(3, w(0), &w(1).text, &w(2).text, t);
+    }
+    // «И. П. Иванов».
+    if contiguous(ws, i, 3)
+        && w(0).is_initial()
+        && w(0).dot
+        && w(1).is_initial()
+        && w(1).dot
+        && w(2).can_be_surname()
+    {
+        let t = format!("{} {} {}", init(w(0)), init(w(1)), w(2).text);
+        return found(3, w(2), &w(0).text, &w(1).text, t);
+    }
+    // «Иванову Ивану Петровичу», also in capitals; the patronymic may carry an OCR error.
+    if contiguous(ws, i, 3)
+        && w(0).can_be_surname()
+        && w(1).is_name_word()
+        && !is_vocabulary(&w(1).folded())
+        && w(2).is_name_word()
+        && patronymic_fit(&w(2).text).is_some()
+    {
+        let t = format!("{} {} {}", w(0).text, w(1).text, w(2).text);
+        return found(3, w(0), &w(1).text, &w(2).text, t);
+    }
+    // «Иван Петрович Иванов».
+    if contiguous(ws, i, 3)
+        && w(0).is_name_word()
+        && !is_vocabulary(&w(0).folded())
+        && w(1).is_name_word()
+        && patronymic_fit(&w(1).text).is_some_and(|f| f.1 == 0)
+        && w(2).can_be_surname()
+        && patronymic_fit(&w(2).text).is_none()
+    {
+        let t = format!("{} {} {}", w(0).text, w(1).text, w(2).text);
+        return found(3, w(2), &w(0).text, &w(1).text, t);
+    }
+    // «Иванов И.» with one initial, not followed by another.
+    if contiguous(ws, i, 2)
+        && w(0).can_be_surname()
+        && w(1).is_initial()
+        && w(1).dot
+        && ws
+            .get(i + 2)
+            .is_none_or(|x| !(x.is_initial() && x.gap == Gap::Space))
+    {
+        let t = format!("{} {}", w(0).text, init(w(1)));
+        return found(2, w(0), &w(1).text, "", t);
+    }
+    // «И. Иванов», not after a word it is glued to.
+    if contiguous(ws, i, 2)
+        && w(0).is_initial()
+        && w(0).dot
+        && w(1).can_be_surname()
+        && (i == 0 || !(ws[i - 1].dot && ws[i - 1].shape == Shape::Other))
+    {
+        let t = format!("{} {}", init(w(0)), w(1).text);
+        return found(2, w(1), &w(0).text, "", t);
+    }
+    None
+}
+
+/// Two capitalised words without a patronymic, one of them shaped like a surname:
+/// «Шевчуку Ивану», «Анна Сидорова». Capitals alone (headings) do not count.
+fn pair_at(ws: &[Word], i: usize) -> Option<FoundName> {
+    if !contiguous(ws, i, 2) {
+        return None;
+    }
+    let (a, b) = (&ws[i], &ws[i + 1]);
+    let titled = |x: &Word| x.shape == Shape::Title && x.letters() >= 2 && !x.glued;
+    if !(titled(a) && titled(b) && a.can_be_surname() && b.can_be_surname()) {
+        return None;
+    }
+    // Part of a longer run that ends in something glued («Петровичевский2»).
+    if ws
+        .get(i + 2)
+        .is_some_and(|x| x.gap <= Gap::Newline && x.glued)
+    {
+        return None;
+    }
+    let text = format!("{} {}", a.text, b.text);
+    let shaped = looks_like_surname(&a.text)
+        || looks_like_surname(&b.text)
+        || patronymic_fit(&a.text).is_some_and(|f| f.1 == 0 && f.0 == Gender::Male);
+    let reading = parse_readings(&text).into_iter().next()?;
+    if !shaped {
+        return None;
+    }
+    let (s, f) = if normalize(&a.text) == reading.form {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    Some(FoundName {
+        surname: s.text.clone(),
+        first: f.text.clone(),
+        patronymic: String::new(),
+        text,
+        start: a.start,
+        end: b.end,
+    })
+}
 
 /// Finds learner names in `text`, skipping names that follow a staff marker
 /// (director, chairman, …) within the same line.
 pub fn find_names(text: &str, staff_markers: &[String]) -> Vec<FoundName> {
-    let fixed = cyrillic_initials(text);
-    let text = fixed.as_str();
-    let mut taken: Vec<(usize, usize)> = Vec::new();
+    let ws = join_split_words(words(text));
+    let mut used = vec![false; ws.len()];
     let mut out = Vec::new();
-    let overlaps =
-        |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().any(|&(a, b)| s < b && a < e);
-    for c in word_captures(full_re(), text, true) {
-        let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
-        taken.push(m);
-        out.push(FoundName {
-            surname: c[1].to_string(),
-            first: c[2].to_string(),
-            patronymic: c[3].to_string(),
-            text: c[0].to_string(),
-            start: m.0,
-        });
+    let mut i = 0;
+    while i < ws.len() {
+        match strong_at(&ws, i) {
+            Some((len, name)) => {
+                used[i..i + len].iter_mut().for_each(|u| *u = true);
+                out.push(name);
+                i += len;
+            }
+            None => i += 1,
+        }
     }
-    for c in word_captures(initials_after_re(), text, false) {
-        let Some(m) = c.get(0) else { continue };
-        if overlaps(&taken, m.start(), m.end()) {
+    let mut i = 0;
+    while i + 1 < ws.len() {
+        if used[i] || used[i + 1] {
+            i += 1;
             continue;
         }
-        taken.push((m.start(), m.end()));
-        out.push(FoundName {
-            surname: c[1].to_string(),
-            first: c[2].to_string(),
-            patronymic: c[3].to_string(),
-            text: c[0].to_string(),
-            start: m.start(),
-        });
-    }
-    for c in word_captures(initials_before_re(), text, true) {
-        let Some(m) = c.get(0) else { continue };
-        if overlaps(&taken, m.start(), m.end()) {
-            continue;
+        match pair_at(&ws, i) {
+            Some(name) => {
+                used[i] = true;
+                used[i + 1] = true;
+                out.push(name);
+                i += 2;
+            }
+            None => i += 1,
         }
-        taken.push((m.start(), m.end()));
-        out.push(FoundName {
-            surname: c[3].to_string(),
-            first: c[1].to_string(),
-            patronymic: c[2].to_string(),
-            text: c[0].to_string(),
-            start: m.start(),
-        });
     }
     let folded_markers: Vec<String> = staff_markers.iter().map(|m| fold(m)).collect();
     out.retain(|n| {
-        if NOT_SURNAMES.contains(&fold(&n.surname).as_str()) {
-            return false;
-        }
         let line_start = text[..n.start].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let from = text.floor_char_boundary(n.start.saturating_sub(80).max(line_start));
         let before = fold(&text[from..n.start]);
@@ -218,7 +606,7 @@ mod tests {
                 "Иванову Ивану Петровичу",
                 "Сидоровой Анне Сергеевне",
                 "Иванов И. П.",
-                "И.П. Иванов"
+                "И. П. Иванов"
             ]
         );
     }
@@ -227,6 +615,10 @@ mod tests {
     fn ordinary_capitalised_words_are_not_names() {
         assert!(names("Об утверждении Требований Положения Порядок").is_empty());
         assert!(names("ПРИКАЗ № 45-у от 15.03.2024").is_empty());
+        assert!(names("О ЗАЧИСЛЕНИИ СЛУШАТЕЛЕЙ НА ОБУЧЕНИЕ").is_empty());
+        assert!(names("ПРОТОКОЛ ИТОГОВОЙ АТТЕСТАЦИИ").is_empty());
+        assert!(names("Зачислить в группу. Выдать удостоверения.").is_empty());
+        assert!(names("Российской Федерации").is_empty());
     }
 
     #[test]
@@ -237,6 +629,10 @@ mod tests {
         );
         // Not inside words, and not letters that have no Cyrillic twin.
         assert!(names("Иванов D. F.").is_empty());
+        assert_eq!(
+            names("Ивaнoвa Анна Сергеевна"),
+            vec!["Иванова Анна Сергеевна"]
+        );
     }
 
     #[test]
@@ -250,6 +646,73 @@ mod tests {
         assert_eq!(
             names("(Иванов Иван Петрович)\nфИ. П. Сидоров, И. П. Петров"),
             vec!["Иванов Иван Петрович", "И. П. Петров"]
+        );
+    }
+
+    #[test]
+    fn patronymics_in_ich_and_ichna() {
+        assert_eq!(
+            names("выдать Фёдорову Петру Ильичу, Кузнецовой Анне Никитичне и Лукину Фоме Кузьмичу"),
+            vec![
+                "Фёдорову Петру Ильичу",
+                "Кузнецовой Анне Никитичне",
+                "Лукину Фоме Кузьмичу"
+            ]
+        );
+        assert_eq!(
+            names("Слушатель: Федоров Петр Ильич; Зайцева Мария Ильинична"),
+            vec!["Федоров Петр Ильич", "Зайцева Мария Ильинична"]
+        );
+    }
+
+    #[test]
+    fn every_order_and_spacing() {
+        assert_eq!(
+            names(
+                "Иван Петрович Иванов, ИВАНОВ ИВАН ПЕТРОВИЧ, Иванов И.П., И.П.Иванов, Иванов  И .  П ."
+            ),
+            vec![
+                "Иван Петрович Иванов",
+                "ИВАНОВ ИВАН ПЕТРОВИЧ",
+                "Иванов И. П.",
+                "И. П. Иванов",
+                "Иванов И. П."
+            ]
+        );
+        assert_eq!(
+            names("1) Шевчуку Ивану;\n2) Анна Сидорова;\n3) Каменской Ольге"),
+            vec!["Шевчуку Ивану", "Анна Сидорова", "Каменской Ольге"]
+        );
+    }
+
+    #[test]
+    fn broken_words_and_lines() {
+        assert_eq!(
+            names("отчислить Сидо-\nровой Анне Сергеевне и Римского-\nКорсакова Ивана Петровича"),
+            vec![
+                "Сидоровой Анне Сергеевне",
+                "Римского-Корсакова Ивана Петровича"
+            ]
+        );
+        assert_eq!(
+            names("отчислить Иванову Ивану\nПетровичу и Сидо ровой Анне Сер геевне"),
+            vec!["Иванову Ивану Петровичу", "Сидоровой Анне Сергеевне"]
+        );
+    }
+
+    #[test]
+    fn ocr_errors_in_the_patronymic_keep_the_name() {
+        assert_eq!(
+            names("выдать Сидорозой Анне Сергеевнс удостоверение"),
+            vec!["Сидорозой Анне Сергеевнс"]
+        );
+    }
+
+    #[test]
+    fn sentence_verbs_are_not_first_names() {
+        assert_eq!(
+            names("Зачислить Шевчука Ивана в группу"),
+            vec!["Шевчука Ивана"]
         );
     }
 }

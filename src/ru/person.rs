@@ -1,12 +1,18 @@
-//! Learner names in Russian records: folding, surname keys that survive
-//! declension, and parsing of the ways a person is written in texts and queries.
+//! Learner names in Russian records: folding and Latin look-alike letters, surname keys
+//! that survive declension, gender, patronymics of every formation, and parsing of the
+//! ways a person is written in texts and queries. Matching one written name against
+//! another, with OCR errors anywhere in a word, is in [`super::namematch`].
 //!
-//! Keys are for matching, not for grammar: a key only has to be the same for
-//! every case form and both genders of one family name, and different for
-//! different families. `display` rebuilds a nominative from the key.
+//! Keys are for grouping, not for grammar: a key only has to be the same for every case
+//! form and both genders of one family name, and different for different families.
+//! `display` rebuilds a nominative from the key. Nothing here holds a list of names: the
+//! rules are morphology (suffixes and case endings), so they work on names never seen.
+
+use serde::Serialize;
 
 /// Gender, as far as the text tells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Gender {
     Male,
     Female,
@@ -14,6 +20,88 @@ pub enum Gender {
 
 /// Lower-case and ё→е.
 pub use crate::ru::fold;
+
+/// Latin letters (and digits) that OCR puts for the Cyrillic letters they look like.
+const LATIN_TWINS: [(char, char); 28] = [
+    ('A', 'А'),
+    ('B', 'В'),
+    ('C', 'С'),
+    ('E', 'Е'),
+    ('H', 'Н'),
+    ('K', 'К'),
+    ('M', 'М'),
+    ('O', 'О'),
+    ('P', 'Р'),
+    ('T', 'Т'),
+    ('X', 'Х'),
+    ('Y', 'У'),
+    ('a', 'а'),
+    ('b', 'ь'),
+    ('c', 'с'),
+    ('e', 'е'),
+    ('k', 'к'),
+    ('m', 'м'),
+    ('n', 'п'),
+    ('o', 'о'),
+    ('p', 'р'),
+    ('r', 'г'),
+    ('u', 'и'),
+    ('x', 'х'),
+    ('y', 'у'),
+    ('0', 'о'),
+    ('3', 'з'),
+    ('6', 'б'),
+];
+
+/// The Cyrillic letter a Latin look-alike (or a digit inside a word) stands for.
+pub fn cyrillic_twin(c: char) -> Option<char> {
+    LATIN_TWINS
+        .iter()
+        .find(|(l, _)| *l == c)
+        .map(|&(_, cyr)| cyr)
+}
+
+pub(crate) fn is_cyrillic(c: char) -> bool {
+    matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё')
+}
+
+/// A word as OCR may have written it, in Cyrillic: Latin look-alikes and digits that
+/// look like letters become the Cyrillic letters when the word has Cyrillic letters, or
+/// when every letter of it has a Cyrillic twin («Иваиoв» → «Иваиов», «COKOЛOB» →
+/// «СОКОЛОВ»). Other words are returned as they are («Ivanov»).
+pub fn to_cyrillic(word: &str) -> String {
+    let has_cyrillic = word.chars().any(is_cyrillic);
+    let all_twins = word
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(|c| cyrillic_twin(c).is_some())
+        && word.chars().any(|c| c.is_alphabetic());
+    if !(has_cyrillic || all_twins) {
+        return word.to_string();
+    }
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let twin = if c.is_ascii_digit() {
+            // A digit counts as a letter only between letters («Сид0рова»), never at an
+            // end, where it is a real digit glued to a word.
+            let inside = i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1].is_alphabetic()
+                && chars[i + 1].is_alphabetic();
+            cyrillic_twin(c).filter(|_| inside)
+        } else {
+            cyrillic_twin(c)
+        };
+        out.push(twin.unwrap_or(c));
+    }
+    out
+}
+
+/// The form in which name words are compared: Cyrillic, lower-case, ё→е.
+pub fn normalize(word: &str) -> String {
+    fold(&to_cyrillic(word))
+}
 
 /// Stems of the -ов/-ев/-ин/-ын possessive families (ё is already folded to е).
 const FAMILY_SUFFIXES: [&str; 4] = ["ов", "ев", "ин", "ын"];
@@ -173,7 +261,7 @@ fn noun_key(w: &str) -> String {
 
 /// Folds and drops leading/trailing non-letters (punctuation, quotes, stray hyphens).
 fn clean_word(word: &str) -> String {
-    fold(word.trim_matches(|c: char| !is_letter(c))) // hyphens at the edges go too
+    normalize(word.trim_matches(|c: char| !is_letter(c))) // hyphens at the edges go too
 }
 
 /// Canonical key of a surname in ANY case form and either gender: all forms
@@ -191,7 +279,195 @@ pub fn surname_key(word: &str) -> String {
         .join("-")
 }
 
-/// A person as named in a text or a query.
+/// How a surname declines, read off its key (one hyphen-free part).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurnameClass {
+    /// -ов/-ев/-ин/-ын: Иванов, Иванова, Ивановой …
+    Family,
+    /// -ский/-цкий (and stressed -ской): Каменский, Каменская, Каменской …
+    Sk,
+    /// Other adjectival surnames: Толстой, Толстая, Белый …
+    Adjectival,
+    /// Consonant-final, declined for men only: Шевчук, Шевчука …
+    Noun,
+    /// Soft -ь, declined for men only: Гоголь, Гоголя …
+    Soft,
+    /// Never declined: Шевченко, Черных, Живаго, Гёте …
+    Indeclinable,
+}
+
+/// The class of one hyphen-free part of a surname key.
+pub fn class_of_key_part(part: &str) -> SurnameClass {
+    let Some(last) = last_char(part) else {
+        return SurnameClass::Indeclinable;
+    };
+    if part.ends_with("ых") || part.ends_with("их") {
+        return SurnameClass::Indeclinable;
+    }
+    if is_family_stem(part) {
+        return SurnameClass::Family;
+    }
+    for e in ["ий", "ой"] {
+        if strip(part, e).is_some_and(is_sk_stem) {
+            return SurnameClass::Sk;
+        }
+    }
+    if strip(part, "ой").is_some_and(|s| char_len(s) >= 3 && last_char(s).is_some_and(is_consonant))
+    {
+        return SurnameClass::Adjectival;
+    }
+    if last == 'ь' {
+        return SurnameClass::Soft;
+    }
+    if is_consonant(last) {
+        return SurnameClass::Noun;
+    }
+    SurnameClass::Indeclinable
+}
+
+/// Whether a word has the shape of a Russian surname (-ов/-ин and their case forms,
+/// -ский/-цкий, -ых/-их, -енко/-ко, -ук/-юк), as opposed to a first name or an ordinary
+/// word. Used to tell «Фамилия Имя» from «Имя Фамилия» when no patronymic is written.
+pub fn looks_like_surname(word: &str) -> bool {
+    let w = clean_word(word);
+    let last = w.rsplit('-').next().unwrap_or(&w);
+    let n = char_len(last);
+    if n < 4 {
+        return false;
+    }
+    if is_family_stem(last)
+        || FAMILY_ENDINGS
+            .iter()
+            .any(|e| strip(last, e).is_some_and(is_family_stem))
+    {
+        return true;
+    }
+    if SK_ENDINGS
+        .iter()
+        .any(|e| strip(last, e).is_some_and(is_sk_stem))
+    {
+        return true;
+    }
+    let key = part_key(last);
+    (n >= 5 && (key.ends_with("ых") || key.ends_with("их") || key.ends_with("ко")))
+        || (char_len(&key) >= 4 && (key.ends_with("ук") || key.ends_with("юк")))
+}
+
+/// Case endings after the -ич of a male patronymic (Петрович, -а, -у, -ем, -е; Ильичом).
+const MALE_PATRONYMIC_ENDINGS: [&str; 6] = ["", "а", "у", "ем", "ом", "е"];
+/// Case endings after the -вн-/-ичн- of a female patronymic.
+const FEMALE_PATRONYMIC_ENDINGS: [&str; 6] = ["а", "ы", "е", "у", "ой", "ою"];
+
+/// Edit distance between `word` and `template`, where `*` in the template stands for
+/// any consonant or ь (the letter before -ич: Петр-ов-ич, Иль-ич, Кузьм-ич, Лук-ич) and
+/// `=` for о or е (-ович/-евич, -овна/-евна).
+fn template_edits(word: &[char], template: &[char]) -> usize {
+    let fits = |t: char, c: char| {
+        t == c
+            || (t == '*' && (is_consonant(c) || c == 'ь'))
+            || (t == '=' && (c == 'о' || c == 'е'))
+    };
+    let mut prev: Vec<usize> = (0..=template.len()).collect();
+    for (i, &c) in word.iter().enumerate() {
+        let mut cur = vec![i + 1; template.len() + 1];
+        for (j, &t) in template.iter().enumerate() {
+            let sub = prev[j] + usize::from(!fits(t, c));
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[template.len()]
+}
+
+/// How well a word fits a patronymic of any formation and case: -ович/-евич/-ич
+/// (Петрович, Ильичу, Кузьмичом), -овна/-евна/-ична/-инична (Сергеевне, Никитичной,
+/// Ильиничны), Turkic оглы/кызы. Returns the gender and the letter edits needed (0, or
+/// 1 for a word OCR got wrong: «Сергеевнс», «Петровнч»); None when it is no patronymic.
+/// A fit with an edit says only "patronymic": its gender is not to be trusted.
+pub fn patronymic_fit(word: &str) -> Option<(Gender, usize)> {
+    let w = normalize(word);
+    let chars: Vec<char> = w.chars().collect();
+    if chars.len() < 5 || !chars.iter().all(|c| is_letter(*c)) {
+        return None;
+    }
+    if w.ends_with("оглы") || w.ends_with("улы") {
+        return Some((Gender::Male, 0));
+    }
+    if w.ends_with("кызы") || w.ends_with("гызы") {
+        return Some((Gender::Female, 0));
+    }
+    let mut best: Option<(Gender, usize)> = None;
+    // Exact fits: «Xич» after any consonant (Ильич, Кузьмич, Петрович), -вн-, -ичн-.
+    // Within one edit only the longer shapes -ович/-евич, -овна/-евна, -ична: a short
+    // template with an edit would take first names (Ирина, Анатолия) for patronymics.
+    let mut consider = |g: Gender, template: String, fuzzy: bool| {
+        let t: Vec<char> = template.chars().collect();
+        for tail in t.len().saturating_sub(1)..=t.len() + 1 {
+            // The stem before the suffix keeps at least two letters.
+            if tail == 0 || tail + 2 > chars.len() {
+                continue;
+            }
+            let d = template_edits(&chars[chars.len() - tail..], &t);
+            let allowed = if fuzzy { 1 } else { 0 };
+            if d <= allowed && best.is_none_or(|(_, b)| d < b) {
+                best = Some((g, d));
+            }
+        }
+    };
+    for e in MALE_PATRONYMIC_ENDINGS {
+        consider(Gender::Male, format!("*ич{e}"), false);
+        consider(Gender::Male, format!("=вич{e}"), true);
+    }
+    for e in FEMALE_PATRONYMIC_ENDINGS {
+        consider(Gender::Female, format!("вн{e}"), false);
+        consider(Gender::Female, format!("=вн{e}"), true);
+        consider(Gender::Female, format!("ичн{e}"), true);
+    }
+    best
+}
+
+/// Gender from a patronymic written without errors: -вич/-ич* → male,
+/// -вна/-ична/-инична* (any case) → female; Turkic оглы/кызы too.
+pub fn gender_from_patronymic(p: &str) -> Option<Gender> {
+    patronymic_fit(p).filter(|(_, d)| *d == 0).map(|(g, _)| g)
+}
+
+/// Gender from a surname form that only one gender uses: -овой/-иной, -ская/-скую are
+/// feminine; -ов/-ин, -ым, -ого/-ому, a declined consonant-final surname (Шевчука) are
+/// masculine. Forms both genders share (Иванова, Иванову, Черных) say nothing.
+pub fn gender_from_surname(word: &str) -> Option<Gender> {
+    let w = clean_word(word);
+    let last = w.rsplit('-').next().unwrap_or(&w);
+    let key = part_key(last);
+    let ending = last.strip_prefix(key.as_str());
+    match class_of_key_part(&key) {
+        SurnameClass::Family => match ending? {
+            "" | "ым" | "е" => Some(Gender::Male),
+            "ой" | "ою" => Some(Gender::Female),
+            _ => None,
+        },
+        SurnameClass::Sk | SurnameClass::Adjectival => {
+            let stem = strip(&key, "ий").or_else(|| strip(&key, "ой"))?;
+            let stressed = key.ends_with("ой");
+            match last.strip_prefix(stem)? {
+                "ий" | "ый" | "ого" | "ому" | "им" | "ым" | "ом" => {
+                    Some(Gender::Male)
+                }
+                // -ской: feminine of a -ский family, or a stressed masculine (Тверской).
+                "ой" if stressed => Some(Gender::Male),
+                "ая" | "ую" | "яя" | "юю" | "ою" => Some(Gender::Female),
+                _ => None,
+            }
+        }
+        SurnameClass::Noun | SurnameClass::Soft => {
+            (last != key && strip(&key, "ь").is_none_or(|s| last != s)).then_some(Gender::Male)
+        }
+        SurnameClass::Indeclinable => None,
+    }
+}
+
+/// A person as named in a text or a query, with the words as written (normalised) and
+/// what they tell: the surname key, initials, and gender.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PersonKey {
     /// `surname_key` of the surname.
@@ -200,16 +476,46 @@ pub struct PersonKey {
     pub first: Option<char>,
     /// Folded patronymic initial.
     pub patronymic: Option<char>,
+    /// The surname as written, normalised («сидоровой», or «сидорозой» after OCR).
+    pub form: String,
+    /// The first name as written when it is written out («анне»), normalised.
+    pub first_name: Option<String>,
+    /// The patronymic as written when it is written out («сергеевне»), normalised.
+    pub patronymic_name: Option<String>,
+    /// From the patronymic, else from a surname form only one gender uses.
+    pub gender: Option<Gender>,
 }
 
+/// Separates the parts of a [`PersonKey::term`].
+pub const TERM_SEP: char = '|';
+
 impl PersonKey {
+    /// A person from the normalised pieces of a name: the surname and, for the first
+    /// name and patronymic, either the whole word or its initial.
+    pub fn new(form: &str, first: Option<&str>, patronymic: Option<&str>) -> PersonKey {
+        let first_name = first.filter(|f| char_len(f) > 1).map(str::to_string);
+        let patronymic_name = patronymic.filter(|p| char_len(p) > 1).map(str::to_string);
+        let gender = patronymic_name
+            .as_deref()
+            .and_then(gender_from_patronymic)
+            .or_else(|| gender_from_surname(form));
+        PersonKey {
+            surname: surname_key(form),
+            first: first.and_then(|f| f.chars().next()),
+            patronymic: patronymic.and_then(|p| p.chars().next()),
+            form: form.to_string(),
+            first_name,
+            patronymic_name,
+            gender,
+        }
+    }
+
     /// The surname alone, e.g. "иванов" (hyphenated surnames keep their '-').
     pub fn surname_token(&self) -> String {
         self.surname.clone()
     }
 
-    /// Surname and first initial, e.g. "иванов_и": lets "Иванов Иван" match
-    /// every Иванов И. ? without knowing the patronymic.
+    /// Surname and first initial, e.g. "иванов_и".
     pub fn first_token(&self) -> Option<String> {
         self.first.map(|f| format!("{}_{f}", self.surname))
     }
@@ -221,9 +527,43 @@ impl PersonKey {
             _ => None,
         }
     }
+
+    /// The most specific of the tokens above: who this person is, as far as the
+    /// initials tell.
+    pub fn token(&self) -> String {
+        self.full_token()
+            .or_else(|| self.first_token())
+            .unwrap_or_else(|| self.surname_token())
+    }
+
+    /// The name as one index term, every part as written: `сидоровой|анне|сергеевне`,
+    /// `иванов|и|п`, `шевчук|иван|`. Queries walk these terms with a Levenshtein
+    /// automaton on the surname ([`crate::search::person`]).
+    pub fn term(&self) -> String {
+        let part = |full: &Option<String>, init: Option<char>| {
+            full.clone()
+                .or_else(|| init.map(String::from))
+                .unwrap_or_default()
+        };
+        format!(
+            "{}{TERM_SEP}{}{TERM_SEP}{}",
+            self.form,
+            part(&self.first_name, self.first),
+            part(&self.patronymic_name, self.patronymic)
+        )
+    }
+
+    /// The person a [`PersonKey::term`] was made from.
+    pub fn from_term(term: &str) -> Option<PersonKey> {
+        let mut it = term.split(TERM_SEP);
+        let form = it.next().filter(|f| !f.is_empty())?;
+        let first = it.next().filter(|f| !f.is_empty());
+        let patronymic = it.next().filter(|p| !p.is_empty());
+        Some(PersonKey::new(form, first, patronymic))
+    }
 }
 
-/// One piece of a name: its letters and whether it is a lone initial.
+/// One piece of a name: its letters (normalised) and whether it is a lone initial.
 struct Piece {
     text: String,
     initial: bool,
@@ -239,140 +579,106 @@ fn pieces(q: &str) -> Option<Vec<Piece>> {
         if t.is_empty() {
             continue;
         }
-        if !t.chars().all(|c| is_letter(c) || c == '-') {
+        let text = normalize(t);
+        if !text.chars().all(|c| is_letter(c) || c == '-') {
             return None;
         }
         out.push(Piece {
-            text: fold(t),
-            initial: char_len(t) == 1,
+            initial: char_len(&text) == 1,
+            text,
         });
     }
     Some(out)
 }
 
-fn first_char(s: &str) -> Option<char> {
-    s.chars().next()
+fn is_exact_patronymic(p: &Piece) -> bool {
+    !p.initial && gender_from_patronymic(&p.text).is_some()
 }
 
-fn looks_like_patronymic(word: &str) -> bool {
-    gender_from_patronymic(word).is_some()
+/// Every way a written name can be read, most likely first. A name is «Фамилия Имя
+/// Отчество» (any case), «Имя Отчество Фамилия», «Фамилия И. О.», «И. О. Фамилия»,
+/// «Фамилия И.», a surname alone, or two words without a patronymic: «Фамилия Имя» or
+/// «Имя Фамилия» — read by the shape of the words, and both ways when the shapes do not
+/// tell (the wrong reading names nobody a query will ask for).
+pub fn parse_readings(q: &str) -> Vec<PersonKey> {
+    let Some(ps) = pieces(q) else {
+        return Vec::new();
+    };
+    let n = ps.len();
+    let key = |s: &Piece, f: Option<&Piece>, p: Option<&Piece>| {
+        PersonKey::new(
+            &s.text,
+            f.map(|x| x.text.as_str()),
+            p.map(|x| x.text.as_str()),
+        )
+    };
+    let readings = if n == 0 || n > 3 {
+        Vec::new()
+    } else if ps[0].initial {
+        // "И. П. Иванов": initials first, then exactly one surname at the end.
+        match ps.iter().position(|p| !p.initial) {
+            Some(i) if i == n - 1 => vec![key(&ps[i], ps.first(), ps.get(1).filter(|_| i == 2))],
+            _ => Vec::new(),
+        }
+    } else if n == 1 {
+        vec![key(&ps[0], None, None)]
+    } else if n == 2 {
+        two_words(&ps[0], &ps[1])
+            .into_iter()
+            .map(|(s, f)| key(s, Some(f), None))
+            .collect()
+    } else if !ps[1].initial
+        && is_exact_patronymic(&ps[1])
+        && !ps[2].initial
+        && patronymic_fit(&ps[2].text).is_none()
+    {
+        // "Иван Петрович Иванов": a patronymic in the middle puts the surname last.
+        vec![key(&ps[2], Some(&ps[0]), Some(&ps[1]))]
+    } else {
+        vec![key(&ps[0], Some(&ps[1]), Some(&ps[2]))]
+    };
+    readings
+        .into_iter()
+        .filter(|k| char_len(&k.surname) >= 2)
+        .collect()
+}
+
+/// The readings of two words: (surname, first name) pairs.
+fn two_words<'a>(a: &'a Piece, b: &'a Piece) -> Vec<(&'a Piece, &'a Piece)> {
+    if b.initial {
+        return vec![(a, b)];
+    }
+    if is_exact_patronymic(b) && !is_exact_patronymic(a) && !looks_like_surname(&b.text) {
+        // «Иван Петрович»: no surname at all — unless the first word is one ending in
+        // -ич (Гуревич Петрович is not a thing either way).
+        return Vec::new();
+    }
+    if is_exact_patronymic(a) && !is_exact_patronymic(b) {
+        // A surname in -ич (Гуревич Анна).
+        return vec![(a, b)];
+    }
+    match (looks_like_surname(&a.text), looks_like_surname(&b.text)) {
+        (true, false) => vec![(a, b)],
+        (false, true) => vec![(b, a)],
+        _ => vec![(a, b), (b, a)],
+    }
 }
 
 /// Parses a name as a person types it in a search box or as found in a text:
 /// "Иванов", "Иванов И. П.", "И.П.Иванов", "Иванову Ивану Петровичу",
-/// "Иван Петрович Иванов", "Иванов Иван" (first initial only).
-/// None for empty input, digits, or initials without a surname.
+/// "Иван Петрович Иванов", "Иванов Иван" (first initial only). The most likely reading
+/// of [`parse_readings`]. None for empty input, digits, or initials without a surname.
 pub fn parse_name(q: &str) -> Option<PersonKey> {
-    parse_parts(q).map(|p| p.key)
-}
-
-/// A parsed name with the pieces it came from, so gender can be read off the
-/// right piece (a surname like Гуревич also ends in -ич).
-struct Parsed {
-    key: PersonKey,
-    surname: String,
-    patronymic: Option<String>,
-}
-
-fn parse_parts(q: &str) -> Option<Parsed> {
-    let ps = pieces(q)?;
-    let n = ps.len();
-    if n == 0 || n > 3 {
-        return None;
-    }
-    let surname_at = if !ps[0].initial {
-        // "Иван Петрович Иванов": a patronymic in the middle puts the surname last.
-        if n == 3 && !ps[1].initial && looks_like_patronymic(&ps[1].text) {
-            2
-        } else {
-            0
-        }
-    } else {
-        // "И. П. Иванов": initials first, then exactly one surname at the end.
-        let idx = ps.iter().position(|p| !p.initial)?;
-        if idx != n - 1 {
-            return None;
-        }
-        idx
-    };
-    let surname = &ps[surname_at];
-    let others: Vec<&Piece> = ps
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != surname_at)
-        .map(|(_, p)| p)
-        .collect();
-    let key = surname_key(&surname.text);
-    if char_len(&key) < 2 {
-        return None;
-    }
-    Some(Parsed {
-        key: PersonKey {
-            surname: key,
-            first: others.first().and_then(|p| first_char(&p.text)),
-            patronymic: others.get(1).and_then(|p| first_char(&p.text)),
-        },
-        surname: surname.text.clone(),
-        patronymic: others.get(1).filter(|p| !p.initial).map(|p| p.text.clone()),
-    })
-}
-
-/// Gender from the surname form where it is unambiguous: -овой/-иной and
-/// -ская/-скую are only feminine. Masculine forms all have a feminine twin
-/// (Иванова, Ивановым in the plural), so they say nothing.
-fn gender_from_surname(word: &str) -> Option<Gender> {
-    let w = clean_word(word);
-    let last = w.rsplit('-').next().unwrap_or(&w);
-    for e in ["ой", "ою"] {
-        if strip(last, e).is_some_and(is_family_stem) {
-            return Some(Gender::Female);
-        }
-    }
-    for e in ["ая", "ую", "яя", "юю"] {
-        if strip(last, e).is_some_and(|s| char_len(s) >= 3) {
-            return Some(Gender::Female);
-        }
-    }
-    None
+    parse_readings(q).into_iter().next()
 }
 
 /// Parses like `parse_name` and also tells the gender when the text shows it:
-/// from a full patronymic first, else from a feminine surname form.
+/// from a full patronymic first, else from a surname form only one gender uses.
 pub fn parse_name_with_gender(q: &str) -> Option<(PersonKey, Option<Gender>)> {
-    let p = parse_parts(q)?;
-    let gender = p
-        .patronymic
-        .as_deref()
-        .and_then(gender_from_patronymic)
-        .or_else(|| gender_from_surname(&p.surname));
-    Some((p.key, gender))
-}
-
-/// Gender from the patronymic when known: -вич/-ич* → male,
-/// -вна/-ична/-инична* (any case) → female; Turkic оглы/кызы too.
-pub fn gender_from_patronymic(p: &str) -> Option<Gender> {
-    let w = clean_word(p);
-    // Case endings of -ич (Петрович, -а, -у, -ем, -е; Ильичом).
-    const MALE: [&str; 6] = ["ич", "ича", "ичу", "ичем", "ичом", "иче"];
-    // -вна/-чна and their case endings (Петровна, -ы, -е, -у, -ой, -ою).
-    const FEMALE_TAIL: [&str; 6] = ["а", "ы", "е", "у", "ой", "ою"];
-    if MALE.iter().any(|e| w.ends_with(e)) && char_len(&w) > 4 {
-        return Some(Gender::Male);
-    }
-    for e in FEMALE_TAIL {
-        let feminine_stem =
-            |stem: &&str| (stem.ends_with("вн") || stem.ends_with("чн")) && char_len(stem) > 3;
-        if strip(&w, e).filter(feminine_stem).is_some() {
-            return Some(Gender::Female);
-        }
-    }
-    if w.ends_with("оглы") || w.ends_with("улы") {
-        return Some(Gender::Male);
-    }
-    if w.ends_with("кызы") || w.ends_with("гызы") {
-        return Some(Gender::Female);
-    }
-    None
+    parse_name(q).map(|k| {
+        let g = k.gender;
+        (k, g)
+    })
 }
 
 fn capitalise(s: &str) -> String {
@@ -622,14 +928,9 @@ mod tests {
     #[test]
     fn partial_names() {
         let only = parse_name("Иванов");
-        assert_eq!(
-            only,
-            Some(PersonKey {
-                surname: "иванов".into(),
-                first: None,
-                patronymic: None
-            })
-        );
+        assert_eq!(only.as_ref().map(|k| k.surname.as_str()), Some("иванов"));
+        assert_eq!(only.as_ref().and_then(|k| k.first), None);
+        assert_eq!(only.as_ref().and_then(|k| k.patronymic), None);
         assert_eq!(only.as_ref().and_then(PersonKey::full_token), None);
         assert_eq!(only.map(|k| k.surname_token()).as_deref(), Some("иванов"));
         assert_eq!(
@@ -697,8 +998,127 @@ mod tests {
         ] {
             assert_eq!(gender_from_patronymic(p), Some(Gender::Female), "{p}");
         }
-        for p in ["", "П.", "Иван", "Анна"] {
+        for p in ["", "П.", "Иван", "Анна", "Мария", "Ирина", "Пушкина"] {
             assert_eq!(gender_from_patronymic(p), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn patronymics_of_every_formation_in_every_case() {
+        let male = [
+            "Ильич",
+            "Ильича",
+            "Ильичу",
+            "Ильичом",
+            "Ильиче",
+            "Кузьмич",
+            "Кузьмичу",
+            "Фомич",
+            "Фомича",
+            "Лукич",
+            "Лукичом",
+            "Никитич",
+            "Никитичем",
+            "Саввич",
+            "Петрович",
+            "Петровичем",
+            "Юрьевич",
+            "Юрьевича",
+            "Мамедоглы",
+        ];
+        for p in male {
+            assert_eq!(patronymic_fit(p), Some((Gender::Male, 0)), "{p}");
+        }
+        let female = [
+            "Ильинична",
+            "Ильиничны",
+            "Ильиничне",
+            "Ильиничну",
+            "Ильиничной",
+            "Никитична",
+            "Кузьминичной",
+            "Фоминична",
+            "Лукинична",
+            "Саввична",
+            "Петровна",
+            "Петровною",
+            "Юрьевне",
+            "ИВАНОВНА",
+        ];
+        for p in female {
+            assert_eq!(patronymic_fit(p), Some((Gender::Female, 0)), "{p}");
+        }
+        // One OCR error, the ending included: still a patronymic, gender left open.
+        for p in ["Сергеевнс", "Петровнч", "Ильиннчна", "Петровичy"]
+        {
+            assert!(
+                matches!(patronymic_fit(p), Some((_, 1)) | Some((_, 0))),
+                "{p}: {:?}",
+                patronymic_fit(p)
+            );
+        }
+        for p in ["Иван", "Анна", "Сидорова", "Ивановых", "Приказ", "зачтено"]
+        {
+            assert_eq!(patronymic_fit(p).filter(|(_, d)| *d == 0), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn latin_lookalikes_and_digits_read_as_cyrillic() {
+        assert_eq!(normalize("Ивaнов"), "иванов");
+        assert_eq!(normalize("COKOЛOB"), "соколов");
+        assert_eq!(normalize("Сид0рова"), "сидорова");
+        assert_eq!(normalize("Ivanov"), "ivanov");
+        assert_eq!(to_cyrillic("Иванов7"), "Иванов7");
+        assert_eq!(
+            parse_name("Ивaнoв И. П.").and_then(|k| k.full_token()),
+            Some("иванов_и_п".into())
+        );
+    }
+
+    #[test]
+    fn two_words_are_read_by_their_shape() {
+        let r =
+            |q: &str| -> Vec<String> { parse_readings(q).iter().map(PersonKey::term).collect() };
+        assert_eq!(r("Сидорова Анна"), vec!["сидорова|анна|"]);
+        assert_eq!(r("Анна Сидорова"), vec!["сидорова|анна|"]);
+        assert_eq!(r("Каменскому Игорю"), vec!["каменскому|игорю|"]);
+        assert_eq!(r("Гуревич Анна"), vec!["гуревич|анна|"]);
+        // No shape tells: both readings.
+        assert_eq!(r("Шевчук Иван"), vec!["шевчук|иван|"]);
+        assert_eq!(r("Мельник Иван"), vec!["мельник|иван|", "иван|мельник|"]);
+        assert!(r("Иван Петрович").is_empty());
+        assert_eq!(r("ИВАНОВ ИВАН ПЕТРОВИЧ"), vec!["иванов|иван|петрович"]);
+        assert_eq!(r("Иван Петрович Иванов"), vec!["иванов|иван|петрович"]);
+        assert_eq!(r("Фёдорову Петру Ильичу"), vec!["федорову|петру|ильичу"]);
+    }
+
+    #[test]
+    fn terms_round_trip() {
+        for q in [
+            "Сидоровой Анне Сергеевне",
+            "Иванов И. П.",
+            "Шевчук",
+            "И. Петров",
+        ] {
+            let k = parse_name(q).unwrap();
+            assert_eq!(PersonKey::from_term(&k.term()), Some(k.clone()), "{q}");
+        }
+    }
+
+    #[test]
+    fn classes_of_keys() {
+        for (w, c) in [
+            ("Иванова", SurnameClass::Family),
+            ("Каменской", SurnameClass::Sk),
+            ("Толстого", SurnameClass::Adjectival),
+            ("Шевчуком", SurnameClass::Noun),
+            ("Гоголя", SurnameClass::Soft),
+            ("Шевченко", SurnameClass::Indeclinable),
+            ("Черных", SurnameClass::Indeclinable),
+            ("Гёте", SurnameClass::Indeclinable),
+        ] {
+            assert_eq!(class_of_key_part(&surname_key(w)), c, "{w}");
         }
     }
 
@@ -718,6 +1138,7 @@ mod tests {
             shown("Гуревич Анна Сергеевна").as_deref(),
             Some("Гуревич А. С.")
         );
+        // -ской: a -ский family's feminine, or a stressed masculine like Тверской.
         assert_eq!(
             shown("Достоевской А. Г.").as_deref(),
             Some("Достоевский А. Г.")
@@ -750,6 +1171,14 @@ mod tests {
         assert_eq!(g("Сидоровой А. С."), Some(Gender::Female));
         assert_eq!(g("Достоевская А. Г."), Some(Gender::Female));
         assert_eq!(g("Сидорова А. С."), None); // also the masculine genitive
-        assert_eq!(g("Иванов И. П."), None);
+        assert_eq!(g("Иванову И. П."), None); // masculine dative or feminine accusative
+        assert_eq!(g("Иванов И. П."), Some(Gender::Male));
+        assert_eq!(g("Ивановым И. П."), Some(Gender::Male));
+        assert_eq!(g("Шевчуку И. П."), Some(Gender::Male));
+        assert_eq!(g("Шевчук И. П."), None);
+        assert_eq!(g("Черных И. П."), None);
+        assert_eq!(g("Каменскому И. П."), Some(Gender::Male));
+        assert_eq!(g("Каменская И. П."), Some(Gender::Female));
+        assert_eq!(g("Каменской И. П."), None);
     }
 }

@@ -5,8 +5,8 @@
 //!
 //! Text is analysed for Russian and English (lower-case, ё→е, Snowball stemming by the
 //! script of each word). Learner names get their own field of normalised person tokens
-//! (`иванов`, `иванов_и`, `иванов_и_п`), because stemming cannot bring declined surnames
-//! together (see `person`).
+//! (one per written name, see `person`), because stemming cannot bring declined surnames
+//! together; the dossier's columns are written beside them (see `dossier`).
 
 use std::path::{Path, PathBuf};
 
@@ -14,12 +14,13 @@ use anyhow::{Context, Result};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use super::analyzer::{ANALYZER, analyzer};
-use super::person::person_tokens;
 use super::schema::{Fields, SCHEMA_VERSION, schema};
 use crate::store::document::DocumentMeta;
 
 pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
+    /// Removes a document (an entry with no document, found by a consistency check).
+    fn remove(&mut self, id: &str) -> anyhow::Result<()>;
     /// Makes the documents added so far visible to searches.
     fn commit(&mut self) -> anyhow::Result<()>;
     /// Like `commit`, but may wait until a commit is due (batched commits); `commit`
@@ -64,10 +65,16 @@ impl SearchIndex {
                 )
             })?
         } else {
-            let i = Index::create_in_dir(dir, schema)
-                .with_context(|| format!("cannot create the index at {}", dir.display()))?;
-            std::fs::write(&version_file, SCHEMA_VERSION)?;
-            i
+            // The version stamp goes first: a reader that sees meta.json must never find
+            // the stamp missing and call a fresh index one of another version.
+            std::fs::write(&version_file, SCHEMA_VERSION).with_context(|| {
+                format!(
+                    "cannot write the index version at {}",
+                    version_file.display()
+                )
+            })?;
+            Index::create_in_dir(dir, schema)
+                .with_context(|| format!("cannot create the index at {}", dir.display()))?
         };
         Self::finish(index, fields, dir)
     }
@@ -160,12 +167,7 @@ impl SearchIndex {
         if let Some(p) = &meta.programme {
             d.add_text(f.programme, p);
         }
-        for l in &meta.learners {
-            d.add_text(f.learners, l);
-            for tok in person_tokens(l) {
-                d.add_text(f.person, tok);
-            }
-        }
+        super::dossier::learner_fields(f, meta, &mut d);
         d.add_text(f.text, text);
         d.add_text(f.box_path, &meta.box_path);
         d.add_text(f.file, &meta.file);
@@ -183,6 +185,10 @@ impl SearchIndex {
             .map(|e| e.format("%Y%m%d").to_string().parse().unwrap_or(0))
             .unwrap_or(0);
         d.add_i64(f.event_key, event);
+        d.add_text(
+            f.ocr,
+            meta.ocr.as_ref().map_or("none", |o| o.state.as_str()),
+        );
         d
     }
 

@@ -3,6 +3,8 @@
 
 pub mod analyzer;
 pub mod cases;
+pub mod certificate;
+pub mod consistency;
 pub mod dossier;
 pub mod index;
 pub mod person;
@@ -10,7 +12,8 @@ pub mod query;
 pub mod schema;
 pub mod writer;
 
-pub use dossier::{LIFE_CYCLE, PersonRecord, dossier};
+pub use certificate::{CertificateAnswer, IssuedCertificate, certificate};
+pub use dossier::{LIFE_CYCLE, PersonRecord, ResultRow, ResultSource, dossier};
 pub use index::{IndexSink, SearchIndex};
 pub use query::{
     FacetCount, Facets, Filters, Hit, MARK_END, MARK_START, SearchRequest, SearchResults,

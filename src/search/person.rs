@@ -1,37 +1,35 @@
-//! Learner names in the index: person tokens built from every name form, the person
-//! query (exact tokens, or one OCR error in the surname with the initials pinned), and
-//! the snippet around a name.
+//! Learner names in the index. Every reading of every written name becomes one term of
+//! the `person` field, with each part as written ([`PersonKey::term`]:
+//! `сидоровой|анне|сергеевне`, `иванов|и|п`). A query walks the term dictionary with a
+//! Levenshtein automaton per case form of the queried surname (its paradigm, both
+//! genders), so an OCR error anywhere in the surname — the ending included — still
+//! reaches the term; each candidate is then checked whole by [`NameQuery::matches`]
+//! (first name, patronymic, initials, gender), so namesakes with other initials stay
+//! apart. The terms found drive both the ranked search and the dossier.
 
-use anyhow::Result;
-use tantivy::Term;
-use tantivy::collector::Count;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use tantivy::postings::TermInfo;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, TermSetQuery,
+};
+use tantivy::{Searcher, Term};
 
 use super::index::SearchIndex;
-use super::query::{Filters, Hit, mark};
-use crate::ru::person::{self, PersonKey};
+use super::query::mark;
+use crate::ru::namematch::{Match, NameQuery, surname_tolerance};
+use crate::ru::person::{self, PersonKey, TERM_SEP};
 
-/// The person tokens of one name as written: surname, surname+first initial,
-/// surname+both initials, and the initials alone (`@и_п`, `@и`), which pin a fuzzy
-/// surname match to the right person.
-pub fn person_tokens(name: &str) -> Vec<String> {
-    let Some(k) = person::parse_name(name) else {
-        return Vec::new();
-    };
-    let mut v = vec![k.surname_token()];
-    v.extend(k.first_token());
-    v.extend(k.full_token());
-    v.extend(initials_token(&k));
+/// The person terms of one name as written: one per reading (two for «Шевчук Иван»,
+/// which may be «Имя Фамилия»).
+pub fn person_terms(name: &str) -> Vec<String> {
+    let mut v: Vec<String> = person::parse_readings(name)
+        .iter()
+        .map(PersonKey::term)
+        .collect();
+    v.dedup();
     v
-}
-
-fn initials_token(k: &PersonKey) -> Option<String> {
-    match (k.first, k.patronymic) {
-        (Some(a), Some(b)) => Some(format!("@{a}_{b}")),
-        (Some(a), None) => Some(format!("@{a}")),
-        _ => None,
-    }
 }
 
 /// A query that looks like a person's name: 1–4 words, letters and dots only, the
@@ -61,123 +59,136 @@ pub fn looks_like_name(q: &str) -> Option<PersonKey> {
     person::parse_name(q)
 }
 
+/// A written name in the index that names the queried person.
+#[derive(Debug, Clone)]
+pub struct MatchedTerm {
+    pub term: String,
+    /// The name as the term writes it.
+    pub key: PersonKey,
+    pub quality: Match,
+    /// Where its postings are: (segment ordinal, term info) for each segment holding it.
+    pub postings: Vec<(usize, TermInfo)>,
+}
+
 impl SearchIndex {
-    /// The person query for a key: exact token boosted well above the fuzzy (one-edit)
-    /// match, so that an OCR error ranks below an exact spelling.
-    pub fn person_query(&self, key: &PersonKey) -> Box<dyn Query> {
-        let p = self.fields.person;
-        let token = key
-            .full_token()
-            .or_else(|| key.first_token())
-            .unwrap_or_else(|| key.surname_token());
-        let exact: Box<dyn Query> = Box::new(BoostQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(p, &token),
-                IndexRecordOption::WithFreqs,
-            )),
-            10.0,
-        ));
-        // One OCR error is allowed in the surname only; the initials must match exactly.
-        let mut fuzzy: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Must,
-            Box::new(FuzzyTermQuery::new(
-                Term::from_field_text(p, &key.surname_token()),
-                1,
-                true,
-            )),
-        )];
-        let shape = PersonKey {
-            surname: String::new(),
-            first: key.first,
-            patronymic: key.patronymic.filter(|_| key.first.is_some()),
-        };
-        if let Some(init) = initials_token(&shape) {
-            fuzzy.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(p, &init),
-                    IndexRecordOption::Basic,
-                )),
-            ));
+    /// Every written name in the index that names the queried person, exactly or within
+    /// OCR's errors.
+    pub fn matching_terms(&self, searcher: &Searcher, q: &NameQuery) -> Result<Vec<MatchedTerm>> {
+        let field = self.fields.person;
+        // One automaton per form; a form within its tolerance of a written surname is a
+        // prefix of the term up to the separator.
+        let automata = q
+            .forms
+            .iter()
+            .map(|form| {
+                let d = surname_tolerance(form.chars().count() + 1).min(2) as u8;
+                let term = Term::from_field_text(field, &format!("{form}{TERM_SEP}"));
+                FuzzyTermQuery::new_prefix(term, d, true).automaton()
+            })
+            .collect::<tantivy::Result<Vec<_>>>()
+            .context("cannot build the name automaton")?;
+        let mut verdicts: HashMap<Vec<u8>, Option<usize>> = HashMap::new();
+        let mut out: Vec<MatchedTerm> = Vec::new();
+        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let inv = seg
+                .inverted_index(field)
+                .context("cannot read the person field of the index; run `archivist reindex`")?;
+            let dict = inv.terms();
+            for automaton in &automata {
+                let mut stream = dict
+                    .search(automaton)
+                    .into_stream()
+                    .context("cannot read the index's names")?;
+                while stream.advance() {
+                    let bytes = stream.key();
+                    let slot = match verdicts.get(bytes) {
+                        Some(v) => *v,
+                        None => {
+                            let v = std::str::from_utf8(bytes)
+                                .ok()
+                                .and_then(|t| {
+                                    let key = PersonKey::from_term(t)?;
+                                    let quality = q.matches(&key)?;
+                                    Some((t.to_string(), key, quality))
+                                })
+                                .map(|(term, key, quality)| {
+                                    out.push(MatchedTerm {
+                                        term,
+                                        key,
+                                        quality,
+                                        postings: Vec::new(),
+                                    });
+                                    out.len() - 1
+                                });
+                            verdicts.insert(bytes.to_vec(), v);
+                            v
+                        }
+                    };
+                    if let Some(i) = slot
+                        && !out[i].postings.iter().any(|(s, _)| *s == seg_ord)
+                    {
+                        out[i].postings.push((seg_ord, stream.value().clone()));
+                    }
+                }
+            }
         }
-        Box::new(BooleanQuery::new(vec![
-            (Occur::Should, exact),
-            (Occur::Should, Box::new(BooleanQuery::new(fuzzy))),
-        ]))
+        Ok(out)
     }
 
-    /// Every document naming someone whose surname is within one edit of the key's.
-    pub fn person_hits(&self, key: &PersonKey) -> Result<Vec<Hit>> {
-        let surname = PersonKey {
-            surname: key.surname.clone(),
-            first: None,
-            patronymic: None,
-        };
-        let q = self.person_query(&surname);
+    /// The person query for a key: every written name that names the person, exact ones
+    /// boosted well above approximate ones (an OCR error ranks below an exact spelling).
+    pub fn person_query(&self, key: &PersonKey) -> Result<Box<dyn Query>> {
         let searcher = self.reader.searcher();
-        let n = searcher.search(&*q, &Count)?;
-        self.run(q, &Filters::default(), n.max(1), None, None)
+        let terms = self.matching_terms(&searcher, &NameQuery::new(key.clone()))?;
+        let set = |quality: Match| {
+            TermSetQuery::new(
+                terms
+                    .iter()
+                    .filter(|t| t.quality == quality)
+                    .map(|t| Term::from_field_text(self.fields.person, &t.term)),
+            )
+        };
+        if terms.is_empty() {
+            return Ok(Box::new(EmptyQuery));
+        }
+        Ok(Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(set(Match::Exact)), 10.0)),
+            ),
+            (Occur::Should, Box::new(set(Match::Approximate))),
+        ])))
     }
 }
 
 /// A fragment around the first mention of the person in the text, the name marked.
-/// Returns whether the mention matched exactly (not only within one edit).
+/// Returns whether the mention matched exactly (not only within OCR's errors).
 pub(crate) fn name_snippet(text: &str, key: &PersonKey) -> (String, bool) {
+    let q = NameQuery::new(key.clone());
     let names = crate::ru::names::find_names(text, &[]);
-    let want = key
-        .full_token()
-        .or_else(|| key.first_token())
-        .unwrap_or_else(|| key.surname_token());
     let mut best: Option<(&crate::ru::names::FoundName, bool)> = None;
     for n in &names {
-        let toks = person_tokens(&n.text);
-        if toks.contains(&want) {
-            best = Some((n, true));
-            break;
-        }
-        if best.is_none() && toks.iter().any(|t| within_one_edit(t, &want)) {
-            best = Some((n, false));
+        let quality = person::parse_readings(&n.text)
+            .iter()
+            .filter_map(|k| q.matches(k))
+            .min();
+        match quality {
+            Some(Match::Exact) => {
+                best = Some((n, true));
+                break;
+            }
+            Some(Match::Approximate) if best.is_none() => best = Some((n, false)),
+            _ => {}
         }
     }
     let Some((n, exact)) = best else {
         return (String::new(), false);
     };
     let start = text.floor_char_boundary(n.start.saturating_sub(80));
-    let end = text.ceil_char_boundary((n.start + n.text.len() + 80).min(text.len()));
+    let end = text.ceil_char_boundary((n.end + 80).min(text.len()));
     let s = &text[start..end];
-    let rel = n.start - start;
-    let r = rel..rel + n.text.len();
+    let r = (n.start - start)..(n.end - start);
     (mark(s, std::slice::from_ref(&r)), exact)
-}
-
-/// Levenshtein distance ≤ 1 (by characters).
-pub fn within_one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 1 {
-        return false;
-    }
-    let (mut i, mut j, mut edits) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] == b[j] {
-            i += 1;
-            j += 1;
-            continue;
-        }
-        edits += 1;
-        if edits > 1 {
-            return false;
-        }
-        match a.len().cmp(&b.len()) {
-            std::cmp::Ordering::Greater => i += 1,
-            std::cmp::Ordering::Less => j += 1,
-            std::cmp::Ordering::Equal => {
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    edits + (a.len() - i) + (b.len() - j) <= 1
 }
 
 #[cfg(test)]
@@ -185,17 +196,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn edits() {
-        assert!(within_one_edit("иванов", "иваиов"));
-        assert!(within_one_edit("иванов", "иванова"));
-        assert!(!within_one_edit("иванов", "петров"));
-    }
-
-    #[test]
     fn name_like_queries() {
         assert!(looks_like_name("Иванову И. П.").is_some());
         assert!(looks_like_name("Иванов").is_some());
         assert!(looks_like_name("group:\"ПК-2024-017\"").is_none());
         assert!(looks_like_name("приказ AND зачислении").is_none());
+    }
+
+    #[test]
+    fn terms_of_written_names() {
+        assert_eq!(
+            person_terms("Сидоровой Анне Сергеевне"),
+            vec!["сидоровой|анне|сергеевне"]
+        );
+        assert_eq!(person_terms("И.П. Иванов"), vec!["иванов|и|п"]);
+        assert_eq!(
+            person_terms("Мельник Иван"),
+            vec!["мельник|иван|", "иван|мельник|"]
+        );
+        assert!(person_terms("ПРИКАЗ № 5").is_empty());
     }
 }

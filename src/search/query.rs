@@ -173,7 +173,7 @@ impl SearchIndex {
         let mut found = None;
         if let Some(key) = looks_like_name(q) {
             let r = self.run_page(
-                self.person_query(&key),
+                self.person_query(&key)?,
                 &req.filters,
                 per_page,
                 offset,
@@ -226,21 +226,6 @@ impl SearchIndex {
             ))
             .into()
         })
-    }
-
-    /// The first `limit` hits of a query (no facets).
-    pub(crate) fn run(
-        &self,
-        q: Box<dyn Query>,
-        f: &Filters,
-        limit: usize,
-        key: Option<&PersonKey>,
-        text_query: Option<&str>,
-    ) -> Result<Vec<Hit>> {
-        let searcher = self.reader.searcher();
-        let full = self.filtered(q.box_clone(), f);
-        let top = searcher.search(&full, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
-        self.hits(&searcher, &*q, top, key, text_query.is_some())
     }
 
     fn filtered(&self, q: Box<dyn Query>, f: &Filters) -> BooleanQuery {
@@ -320,7 +305,7 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn hit_from(&self, doc: &TantivyDocument, score: f32) -> Hit {
+    pub(crate) fn hit_from(&self, doc: &TantivyDocument, score: f32) -> Hit {
         let f = &self.fields;
         let s = |fld: Field| {
             doc.get_first(fld)

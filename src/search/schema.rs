@@ -1,14 +1,14 @@
 //! The index schema: which document fields are indexed, stored and columnar.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    BytesOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 
 use super::analyzer::ANALYZER;
 
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: &str = "5";
+pub(crate) const SCHEMA_VERSION: &str = "7";
 
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -34,6 +34,16 @@ pub struct Fields {
     /// Latest event date recorded on the document (yyyymmdd; 0 = none), for periods
     /// counted "N years after EVENT".
     pub event_key: Field,
+    // Learner records (search::dossier, search::certificate).
+    /// What a dossier shows of the document, one columnar value (no stored-text load).
+    pub card: Field,
+    /// One columnar value per learner result the document states.
+    pub result: Field,
+    /// Numbers of the certificates and diplomas the document records as issued.
+    pub certificate: Field,
+    /// OCR state (pending, done, failed, unavailable; none without OCR), so the watcher
+    /// finds pending work with one term query instead of reading every sidecar.
+    pub ocr: Field,
 }
 
 pub(crate) fn schema() -> (Schema, Fields) {
@@ -84,6 +94,10 @@ pub(crate) fn schema() -> (Schema, Fields) {
                 .set_stored()
                 .set_fast(),
         ),
+        card: b.add_bytes_field("card", BytesOptions::default().set_fast()),
+        result: b.add_bytes_field("result", BytesOptions::default().set_fast()),
+        certificate: b.add_text_field("certificate", STRING),
+        ocr: b.add_text_field("ocr", STRING),
     };
     (b.build(), f)
 }

@@ -37,6 +37,11 @@ impl Sink {
 }
 
 impl IndexSink for Sink {
+    fn remove(&mut self, id: &str) -> Result<()> {
+        self.delete(id);
+        Ok(())
+    }
+
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> Result<()> {
         // Re-adding a document replaces it (metadata edits, tombstones).
         self.delete(&meta.id);
@@ -172,5 +177,21 @@ pub fn sink_for(a: &crate::store::archive::Archive) -> Result<Sink> {
         );
         rebuild(a, &|_, _| {})?;
     }
-    Sink::open(&a.index)
+    Sink::open(&a.index).or_else(|e| {
+        // Damaged (not merely missing or outdated): kept aside for inspection, rebuilt.
+        let aside = a.index.with_extension(format!(
+            "damaged-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S")
+        ));
+        tracing::warn!(
+            "the search index at {} cannot be opened ({e:#}); moved to {} and rebuilt from the boxes",
+            a.index.display(),
+            aside.display()
+        );
+        std::fs::rename(&a.index, &aside).with_context(|| {
+            format!("cannot move the damaged index {} aside", a.index.display())
+        })?;
+        rebuild(a, &|_, _| {})?;
+        Sink::open(&a.index)
+    })
 }

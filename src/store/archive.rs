@@ -141,6 +141,34 @@ impl Archive {
         root.join("archivist.toml").is_file() || root.join("boxes").is_dir()
     }
 
+    /// True when `path` lies inside the archive root once `..` and symbolic links are
+    /// resolved (for a path that does not exist yet, its nearest existing ancestor is
+    /// resolved). Ingest refuses such sources: `ingest --move ROOT/boxes` would move the
+    /// archive into its own quarantine.
+    pub fn contains(&self, path: &Path) -> bool {
+        let Some(root) = resolve(&self.root) else {
+            return false;
+        };
+        resolve(path).is_some_and(|p| p.starts_with(&root))
+    }
+
+    /// Refuses an ingest source inside the archive, except under the inbox (where
+    /// sources belong).
+    pub fn check_ingest_source(&self, path: &Path) -> Result<()> {
+        let in_inbox = resolve(&self.inbox)
+            .zip(resolve(path))
+            .is_some_and(|(inbox, p)| p.starts_with(inbox));
+        if self.contains(path) && !in_inbox {
+            return Err(crate::error::Refused(format!(
+                "{} is inside the archive at {}: ingest takes files from outside it (or from its inbox), never from its own boxes, review or quarantine",
+                path.display(),
+                self.root.display()
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
     pub fn rel(&self, p: &Path) -> String {
         p.strip_prefix(&self.root)
             .unwrap_or(p)
@@ -222,6 +250,36 @@ impl Archive {
     }
 }
 
+/// `path` made absolute with `..` and symbolic links resolved; a path that does not
+/// exist is resolved through its nearest existing ancestor.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let comps: Vec<Component> = abs.components().collect();
+    // The longest prefix that exists is resolved by the OS (links, `..`); the rest,
+    // which does not exist and so holds no link, lexically.
+    for k in (1..=comps.len()).rev() {
+        let prefix: PathBuf = comps[..k].iter().collect();
+        if let Ok(mut out) = fs::canonicalize(&prefix) {
+            for c in &comps[k..] {
+                match c {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::Normal(n) => out.push(n),
+                    _ => {}
+                }
+            }
+            return Some(out);
+        }
+    }
+    None
+}
+
 /// Ids of destroyed documents whose tombstone sidecars remain in the boxes.
 pub fn tombstone_ids(a: &Archive) -> Result<Vec<String>> {
     let mut out = Vec::new();
@@ -247,4 +305,28 @@ pub fn tombstone_ids(a: &Archive) -> Result<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contains_sees_through_dots_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, _) = Archive::init(&dir.path().join("root"), None).unwrap();
+        assert!(a.contains(&a.boxes));
+        assert!(a.contains(&dir.path().join("root/boxes/2024/../2025/new")));
+        assert!(!a.contains(dir.path()));
+        assert!(!a.contains(&dir.path().join("root/../elsewhere")));
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&a.boxes, &link).unwrap();
+        assert!(a.contains(&link), "a link into the archive is inside it");
+        assert!(a.check_ingest_source(&link).is_err());
+        assert!(a.check_ingest_source(&a.inbox.join("x.pdf")).is_ok());
+        assert!(
+            a.check_ingest_source(&dir.path().join("outside.pdf"))
+                .is_ok()
+        );
+    }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use crate::store::audit::Anchor;
 use crate::store::document::DocumentMeta;
 use crate::store::fsutil;
 
@@ -15,6 +16,8 @@ pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UT
 pub const MANIFEST: &str = "manifest-sha256.txt";
 pub const TAGMANIFEST: &str = "tagmanifest-sha256.txt";
 pub const BAG_INFO: &str = "bag-info.txt";
+/// The bag-info label holding the audit log's head at the box's last write.
+pub const AUDIT_HEAD: &str = "Audit-Head";
 
 /// A payload file as the manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +69,9 @@ pub struct ArchiveBox {
     pub group: String,
     pub manifest: BTreeMap<String, Entry>,
     pub label: Label,
+    /// The audit log's head to write as `Audit-Head` in bag-info.txt: set by the writer
+    /// from its log before writing the tag files; kept from the last write otherwise.
+    pub anchor: Option<Anchor>,
 }
 
 /// BagIt percent-encodes CR, LF and '%' in manifest paths.
@@ -99,6 +105,20 @@ pub fn read_manifest(dir: &Path) -> io::Result<BTreeMap<String, String>> {
     Ok(m)
 }
 
+/// The `Audit-Head` a box's bag-info.txt names (`None` without one, or without the file).
+pub fn read_anchor(dir: &Path) -> io::Result<Option<Anchor>> {
+    let text = match fs::read_to_string(dir.join(BAG_INFO)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(text.lines().find_map(|l| {
+        l.strip_prefix(AUDIT_HEAD)
+            .and_then(|r| r.strip_prefix(':'))
+            .and_then(|v| v.trim().parse().ok())
+    }))
+}
+
 impl ArchiveBox {
     /// Opens (or prepares) the box and loads its manifest, sizes and label.
     pub fn open(boxes_root: &Path, root: &Path, year: i32, group: &str) -> io::Result<ArchiveBox> {
@@ -114,7 +134,9 @@ impl ArchiveBox {
             group: group.to_string(),
             manifest: BTreeMap::new(),
             label: Label::default(),
+            anchor: None,
         };
+        b.anchor = read_anchor(&b.dir)?;
         for (path, sha) in read_manifest(&b.dir)? {
             let size = fs::metadata(b.dir.join(&path))
                 .map(|m| m.len())
@@ -243,6 +265,9 @@ impl ArchiveBox {
             concat!("archivist ", env!("CARGO_PKG_VERSION")),
         );
         put("Payload-Oxum", &format!("{octets}.{streams}"));
+        if let Some(a) = &self.anchor {
+            put(AUDIT_HEAD, &a.to_string());
+        }
         s
     }
 }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::nomenclature::Kind;
 pub use crate::formats::ocr::TextSource;
-use crate::formats::pdf::TextLayer;
+use crate::formats::pdf::{PdfInfo, TextLayer};
 
 /// Metadata of one archived document, stored as `data/<kind>/<name>.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -66,6 +67,10 @@ pub struct DocumentMeta {
     /// Why the status is what it is, e.g. «уничтожен по акту № 3 от 15.01.2027».
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_note: Option<String>,
+    /// Learners' results the text states (protocols, orders, books of issue), read at
+    /// ingest or after OCR. Absent in sidecars written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<crate::ru::results::DocResults>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -205,6 +210,78 @@ impl std::str::FromStr for CaseKey {
     }
 }
 
+impl CaseRef {
+    pub fn of(kind: &Kind, source_of_acquisition: bool) -> CaseRef {
+        CaseRef {
+            index: kind.case_index.clone(),
+            title: kind.case_title.clone(),
+            period: kind.period.russian(source_of_acquisition),
+            basis: kind.basis.clone(),
+            epk: kind.epk,
+        }
+    }
+}
+
+/// «Приказ № 45-у от 15.03.2024»: the title of a document whose own was not found.
+pub fn default_title(kind_name: &str, number: Option<&str>, date: Option<NaiveDate>) -> String {
+    let mut t = kind_name.to_string();
+    if let Some(n) = number {
+        t.push_str(&format!(" № {n}"));
+    }
+    if let Some(d) = date {
+        t.push_str(&format!(" от {}", d.format("%d.%m.%Y")));
+    }
+    t
+}
+
+impl OcrInfo {
+    /// Pages without a usable text layer wait for OCR; `None` when every page has text.
+    pub fn needed(info: &PdfInfo) -> Option<OcrInfo> {
+        let pages: Vec<PageSource> = info
+            .page_text
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let usable = !t.trim().is_empty() && info.text_layer != TextLayer::Garbage;
+                PageSource {
+                    page: i as u32 + 1,
+                    source: if usable {
+                        TextSource::Layer
+                    } else {
+                        TextSource::None
+                    },
+                    confidence: None,
+                    rotation: None,
+                }
+            })
+            .collect();
+        pages
+            .iter()
+            .any(|p| p.source == TextSource::None)
+            .then_some(OcrInfo {
+                state: OcrState::Pending,
+                at: None,
+                message: None,
+                pages,
+            })
+    }
+}
+
+impl PdfFacts {
+    pub fn of(info: &PdfInfo) -> PdfFacts {
+        PdfFacts {
+            version: info.version.clone(),
+            producer: info.info.get("Producer").cloned(),
+            creator: info.info.get("Creator").cloned(),
+            text_layer: info.text_layer,
+            repaired: info.repaired,
+            encrypted: info.encrypted,
+            active_content: info.active_content,
+            warnings: info.warnings.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PdfFacts {
     pub version: String,
@@ -220,7 +297,73 @@ pub struct PdfFacts {
     pub warnings: Vec<String>,
 }
 
+/// A new document as the pipeline files it: what it is, where it goes, where it came from.
+pub struct Filing<'a> {
+    pub id: &'a str,
+    pub size: u64,
+    pub info: &'a PdfInfo,
+    pub kind: &'a Kind,
+    /// The organisation is a source of acquisition (periods read «Постоянно»).
+    pub source_of_acquisition: bool,
+    pub year: i32,
+    pub group: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub number: Option<String>,
+    pub title: Option<String>,
+    pub programme: Option<String>,
+    pub learners: Vec<String>,
+    pub events: BTreeMap<String, NaiveDate>,
+    pub provenance: BTreeMap<String, String>,
+    pub provenance_detail: BTreeMap<String, String>,
+    /// Learners' results the text states (see `ru::results`).
+    pub results: Option<crate::ru::results::DocResults>,
+    /// Box folder relative to the root, and the scan relative to the box.
+    pub box_path: String,
+    pub file: String,
+    pub has_text: bool,
+    pub source_name: String,
+    pub source_path: String,
+    pub original: Option<OriginalImage>,
+}
+
 impl DocumentMeta {
+    /// The sidecar of a document being archived now.
+    pub fn archived(f: Filing) -> DocumentMeta {
+        let title = f
+            .title
+            .or_else(|| Some(default_title(&f.kind.name, f.number.as_deref(), f.date)));
+        DocumentMeta {
+            id: f.id.to_string(),
+            kind: f.kind.id.clone(),
+            kind_name: f.kind.name.clone(),
+            year: f.year,
+            group: f.group,
+            date: f.date,
+            number: f.number,
+            title,
+            programme: f.programme,
+            learners: f.learners,
+            pages: f.info.pages,
+            size: f.size,
+            text_file: f.has_text.then(|| crate::store::archive::text_of(&f.file)),
+            box_path: f.box_path,
+            file: f.file,
+            source_name: f.source_name,
+            source_path: f.source_path,
+            ingested_at: Utc::now(),
+            case: CaseRef::of(f.kind, f.source_of_acquisition),
+            pdf: PdfFacts::of(f.info),
+            provenance: f.provenance,
+            provenance_detail: f.provenance_detail,
+            events: f.events,
+            status: Status::Active,
+            status_note: None,
+            original: f.original,
+            ocr: OcrInfo::needed(f.info),
+            results: f.results,
+        }
+    }
+
     pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         let body = toml::to_string_pretty(self)?;
         Ok(format!(
@@ -311,9 +454,13 @@ pub mod flex_date {
 
 pub const DROP_SIDECAR_KEYS: &str = "kind, group, date (YYYY-MM-DD), year, number, title, programme, learners (array of names), events (table of name = date)";
 
+/// Years a document may have: anything else in a sidecar is a typo (and a year far in
+/// the future would overflow retention dates).
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 impl DropSidecar {
     pub fn parse(text: &str) -> Result<DropSidecar, String> {
-        toml::from_str(text).map_err(|e| {
+        let s: DropSidecar = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
@@ -322,7 +469,31 @@ impl DropSidecar {
                 "line {line}: {} (allowed keys: {DROP_SIDECAR_KEYS})",
                 e.message().trim()
             )
-        })
+        })?;
+        s.check_years()?;
+        Ok(s)
+    }
+
+    fn check_years(&self) -> Result<(), String> {
+        use chrono::Datelike;
+        let (lo, hi) = (PLAUSIBLE_YEARS.start(), PLAUSIBLE_YEARS.end());
+        let dates = self.date.iter().map(|d| ("date".to_string(), *d)).chain(
+            self.events
+                .iter()
+                .flatten()
+                .map(|(k, d)| (format!("events.{k}"), d.0)),
+        );
+        for (key, d) in dates {
+            if !PLAUSIBLE_YEARS.contains(&d.year()) {
+                return Err(format!("{key}: the year {} is outside {lo}–{hi}", d.year()));
+            }
+        }
+        match self.year {
+            Some(y) if !PLAUSIBLE_YEARS.contains(&y) => {
+                Err(format!("year: {y} is outside {lo}–{hi}"))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -345,5 +516,22 @@ mod tests {
         let s = DropSidecar::parse("date = \"15.03.2024\"\n").unwrap();
         assert_eq!(s.date, NaiveDate::from_ymd_opt(2024, 3, 15));
         assert!(DropSidecar::parse("date = \"March\"\n").is_err());
+    }
+
+    #[test]
+    fn drop_sidecar_years_out_of_range_are_errors() {
+        for bad in [
+            "year = 99999\n",
+            "year = -7\n",
+            "year = 0\n",
+            "year = 262142\n",
+            "date = 9999-01-01\n",
+            "date = \"01.01.0202\"\n",
+            "[events]\ncontract-end = 3000-01-01\n",
+        ] {
+            let err = DropSidecar::parse(bad).unwrap_err();
+            assert!(err.contains("outside 1900–2200"), "{bad}: {err}");
+        }
+        assert!(DropSidecar::parse("year = 2024\n").is_ok());
     }
 }

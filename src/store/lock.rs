@@ -90,6 +90,56 @@ impl WriterLock {
     }
 }
 
+/// An exclusive lock on a small lock file, for commands that may run beside the writer
+/// (holds change while `watch` runs) but must take turns among themselves. Waits up to
+/// `wait` for the holder to finish; the OS releases it when the process dies.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+}
+
+impl FileLock {
+    pub fn acquire(
+        path: &Path,
+        what: &str,
+        wait: std::time::Duration,
+    ) -> Result<FileLock, LockError> {
+        let io_err = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io_err)?;
+        let deadline = std::time::Instant::now() + wait;
+        let mut pause = std::time::Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(FileLock { _file: file }),
+                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    // Back off a little: the holder finishes in milliseconds.
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(50));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(LockError::Held {
+                        root: path.to_path_buf(),
+                        holder: format!(
+                            "another archivist command changing {what} (waited {:?})",
+                            wait
+                        ),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(io_err(e)),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +156,20 @@ mod tests {
             err.contains("archivist watch") && err.contains(&std::process::id().to_string()),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_file_lock_is_waited_for_and_then_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.lock");
+        let held = FileLock::acquire(&p, "holds", std::time::Duration::from_secs(1)).unwrap();
+        let short = FileLock::acquire(&p, "holds", std::time::Duration::from_millis(30));
+        assert!(short.is_err(), "busy while held");
+        let t = std::thread::spawn({
+            let p = p.clone();
+            move || FileLock::acquire(&p, "holds", std::time::Duration::from_secs(30)).is_ok()
+        });
+        drop(held);
+        assert!(t.join().unwrap(), "taken once released");
     }
 }

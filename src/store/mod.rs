@@ -8,6 +8,8 @@ pub mod boxes;
 pub mod document;
 pub mod fixity;
 pub mod fsutil;
+pub mod jsonl;
+pub mod ledger;
 pub mod lock;
 pub mod naming;
 pub mod receipts;

@@ -26,6 +26,10 @@ pub fn sanitize_component(raw: &str, max_bytes: usize) -> String {
     if s.is_empty() {
         s = "_".into();
     }
+    // A leading dash reads as an option to `rm`, `tar` and friends.
+    if s.starts_with('-') {
+        s.replace_range(..1, "_");
+    }
     // Windows device names would be unreadable on an SMB share.
     let stem_upper = s.split('.').next().unwrap_or("").to_uppercase();
     if matches!(stem_upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
@@ -99,6 +103,8 @@ mod tests {
             );
         }
         assert!(!is_safe_component("../../etc", 120));
+        assert!(!is_safe_component("-rf", 120));
+        assert_eq!(sanitize_component("-rf", 120), "_rf");
         assert!(is_safe_component("ПК-2024-017", 120));
     }
 

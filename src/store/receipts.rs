@@ -1,11 +1,13 @@
 //! Receipts: one line for every file the inbox (or `ingest`) sees, with its outcome.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::store::jsonl;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -47,48 +49,43 @@ pub struct Receipt {
 }
 
 pub struct ReceiptLog {
-    path: PathBuf,
-    file: File,
+    out: jsonl::Appender,
+}
+
+pub fn path(journal_dir: &Path) -> PathBuf {
+    journal_dir.join("receipts.jsonl")
 }
 
 impl ReceiptLog {
+    /// Opens the receipts for appending. A torn last line (a crash mid-append) is moved
+    /// to `journal/torn/` first, so the next receipt never merges with it.
     pub fn open(journal_dir: &Path) -> io::Result<ReceiptLog> {
         fs::create_dir_all(journal_dir)?;
-        let path = journal_dir.join("receipts.jsonl");
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        Ok(ReceiptLog { path, file })
+        let p = path(journal_dir);
+        if let Some(ev) = jsonl::cut_torn_tail(&p, &crate::store::audit::torn_dir(journal_dir))? {
+            tracing::warn!(
+                "{} ended in a torn line ({} bytes); it was moved to {}",
+                p.display(),
+                ev.bytes,
+                journal_dir.join(&ev.saved_to).display()
+            );
+        }
+        Ok(ReceiptLog {
+            out: jsonl::Appender::open(&p)?,
+        })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.out.path()
     }
 
-    /// Appends a batch durably (one fsync).
+    /// Appends a batch durably (one fsync), all or nothing.
     pub fn append(&mut self, receipts: &[Receipt]) -> io::Result<()> {
-        if receipts.is_empty() {
-            return Ok(());
-        }
-        let mut buf = Vec::new();
-        for r in receipts {
-            serde_json::to_writer(&mut buf, r).map_err(io::Error::other)?;
-            buf.push(b'\n');
-        }
-        self.file.write_all(&buf)?;
-        self.file.sync_data()
+        self.out.append(receipts)
     }
 }
 
+/// Every receipt that reads back (damaged lines are reported by `audit verify`).
 pub fn read_all(journal_dir: &Path) -> io::Result<Vec<Receipt>> {
-    let f = match File::open(journal_dir.join("receipts.jsonl")) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut out = Vec::new();
-    for line in BufReader::new(f).lines() {
-        if let Ok(r) = serde_json::from_str(&line?) {
-            out.push(r);
-        }
-    }
-    Ok(out)
+    Ok(jsonl::read(&path(journal_dir))?.items)
 }

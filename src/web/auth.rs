@@ -282,11 +282,14 @@ pub async fn sign_out(session: &Session) {
 // ---------------------------------------------------------------------------------------
 // Users, as the server sees them
 
+/// Users by name, as last read from the users file.
+type UserMap = Arc<HashMap<String, UserInfo>>;
+
 /// The users file, reread when it changes (users are added with the CLI while the server
 /// runs), so a disabled user or a changed password ends open sessions at once.
 pub struct UserCache {
     file: PathBuf,
-    state: Mutex<(Option<FileStamp>, Arc<HashMap<String, UserInfo>>)>,
+    state: Mutex<(Option<FileStamp>, UserMap)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,8 +28,10 @@ pub struct Frame {
     pub version: &'static str,
 }
 
+type NavEntry = (&'static str, fn(&Ru) -> &'static str, Perm);
+
 /// The navigation, each item shown only to roles that may open it.
-const NAV: &[(&str, fn(&Ru) -> &'static str, Perm)] = &[
+const NAV: &[NavEntry] = &[
     ("/", |t| t.nav_dashboard, Perm::Read),
     ("/upload", |t| t.nav_upload, Perm::Ingest),
     ("/review", |t| t.nav_review, Perm::Ingest),

@@ -152,7 +152,8 @@ pub struct Ru {
     pub dossier_pdf: &'static str,
     pub dossier_nobody: &'static str,
     pub dossier_others: &'static str,
-    pub dossier_truncated: &'static str,
+    /// «№ 12 от 01.02.2024»
+    pub date_of: &'static str,
     pub dossier_approx: &'static str,
     pub res_programme: &'static str,
     pub res_group: &'static str,
@@ -434,7 +435,7 @@ pub static RU: Ru = Ru {
     dossier_pdf: "Учётная карточка (PDF)",
     dossier_nobody: "Документов с таким именем не найдено.",
     dossier_others: "Другие люди с похожим именем",
-    dossier_truncated: "Эту фамилию носят многие: показана часть документов. Уточните инициалы, например «Иванов И. П.».",
+    date_of: "от",
     dossier_approx: "приблизительно",
     res_programme: "Программа",
     res_group: "Группа",

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::search::{HitView, hit_view};
 use super::{enc, parse_num};
-use crate::api::web_pending::BoxSummary;
+use crate::api::web::BoxSummary;
 use crate::web::AppState;
 use crate::web::auth::Me;
 use crate::web::page::{Frame, PageResult, blocking, render};

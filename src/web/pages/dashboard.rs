@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use axum::extract::State;
 
-use crate::api::web_pending::Dashboard;
+use crate::api::web::Dashboard;
 use crate::web::AppState;
 use crate::web::auth::{Me, Perm};
 use crate::web::page::{Frame, PageResult, blocking, render};

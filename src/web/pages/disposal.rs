@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::document::{audit_view, disposition, send_file};
 use super::{parse_num, see_other};
 use crate::api::commission::{ActReview, EntryKind, ReviewEntry};
-use crate::error::ActChanged;
+use crate::error::{ActChanged, Refused};
 use crate::records::act::{Act, State as ActState};
 use crate::web::AppState;
 use crate::web::auth::{Me, Perm};
@@ -99,7 +99,9 @@ pub async fn list(State(app): State<AppState>, me: Me) -> PageResult {
 
 async fn list_page(app: &AppState, me: &Me, error: String) -> PageResult {
     let a = app.archivist.clone();
-    let acts = blocking(move || a.acts()).await?;
+    let mut acts = blocking(move || a.disposal_list()).await?;
+    // Newest first.
+    acts.reverse();
     Ok(render(&ListPage {
         t: &RU,
         frame: Frame::new(me, RU.disp_title, "/disposal"),
@@ -123,8 +125,21 @@ pub async fn draft(State(app): State<AppState>, me: Me, Form(f): Form<DraftForm>
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let a = app.archivist.clone();
     let actor = me.actor();
-    match blocking(move || a.disposal_draft(as_of, &actor)).await {
-        Ok(act) => Ok(see_other(&format!("/disposal/{}?done=drafted", act.number))),
+    let drafted = blocking(move || {
+        // Nothing eligible is a refusal to show on the list, not a failure.
+        if a.retention(as_of)?.eligible.is_empty() {
+            return Err(Refused(format!(
+                "no case is eligible for destruction as of {as_of}; no act was drafted"
+            ))
+            .into());
+        }
+        a.disposal_draft(as_of, &actor)
+    });
+    match drafted.await {
+        Ok(v) => Ok(see_other(&format!(
+            "/disposal/{}?done=drafted",
+            v.act.number
+        ))),
         Err(e) if e.status == StatusCode::CONFLICT => {
             let mut r = list_page(&app, &me, e.detail).await?;
             *r.status_mut() = StatusCode::CONFLICT;
@@ -246,7 +261,7 @@ struct Loaded {
 async fn load(app: &AppState, n: u32) -> Result<Loaded, WebError> {
     let a = app.archivist.clone();
     blocking(move || {
-        let act = a.act(n)?;
+        let act = a.disposal_show(n)?.act;
         let review = a.act_review(n)?;
         let audit = a.act_history(n)?;
         Ok(Loaded { act, review, audit })
@@ -389,7 +404,7 @@ pub async fn file(
     let a = app.archivist.clone();
     let f = file.clone();
     let path = blocking(move || a.act_file(n, &f)).await?;
-    let mime = crate::api::web_pending::ACT_FILES
+    let mime = crate::api::web::ACT_FILES
         .iter()
         .find(|(name, _)| *name == file)
         .map(|(_, m)| *m)
@@ -496,7 +511,7 @@ pub async fn execute(State(app): State<AppState>, me: Me, Path(n): Path<String>)
         return Ok(see_other(&format!("/disposal/{n}")));
     }
     let a = app.archivist.clone();
-    let act = blocking(move || a.act(n)).await?;
+    let act = blocking(move || Ok(a.disposal_show(n)?.act)).await?;
     if act.state != ActState::Approved {
         return Err(WebError::new(
             StatusCode::CONFLICT,
@@ -508,7 +523,9 @@ pub async fn execute(State(app): State<AppState>, me: Me, Path(n): Path<String>)
     let (jobs_app, actor) = (app.clone(), me.actor());
     tokio::spawn(async move {
         let a = jobs_app.archivist.clone();
-        let r = tokio::task::spawn_blocking(move || a.disposal_execute(n, &actor)).await;
+        let r =
+            tokio::task::spawn_blocking(move || a.beside_watcher(|| a.disposal_execute(n, &actor)))
+                .await;
         let outcome = match r {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some(Job::Failed(e.to_string())),
@@ -534,7 +551,7 @@ pub async fn progress(State(app): State<AppState>, Path(n): Path<String>) -> Res
         return StatusCode::NOT_FOUND.into_response();
     };
     let a = app.archivist.clone();
-    let act = match blocking(move || a.act(n)).await {
+    let act = match blocking(move || Ok(a.disposal_show(n)?.act)).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

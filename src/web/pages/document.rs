@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::{enc, opt, see_other};
-use crate::api::web_pending::{Amendment, DocumentView, ScanUse};
+use crate::api::web::{Amendment, DocumentPage, ScanUse};
 use crate::store::document::Status;
 use crate::web::AppState;
 use crate::web::auth::{Me, Perm};
@@ -92,8 +92,8 @@ pub fn audit_view(r: &crate::store::audit::AuditRecord) -> AuditView {
     }
 }
 
-fn view(app: &AppState, me: &Me, v: DocumentView, notice: String) -> Page {
-    let m = &v.meta;
+fn view(app: &AppState, me: &Me, v: DocumentPage, notice: String) -> Page {
+    let m = &v.view.metadata;
     let origin = |k: &str| {
         m.provenance
             .get(k)
@@ -187,7 +187,7 @@ fn view(app: &AppState, me: &Me, v: DocumentView, notice: String) -> Page {
         title: m.title.clone().unwrap_or_else(|| kind_name.clone()),
         destroyed: m.status == Status::Destroyed,
         status_note: m.status_note.clone().unwrap_or_default(),
-        scan_present: v.scan_present,
+        scan_present: v.view.location.present,
         fields,
         facts,
         learners: m
@@ -223,7 +223,7 @@ fn view(app: &AppState, me: &Me, v: DocumentView, notice: String) -> Page {
                 active: h.active(),
             })
             .collect(),
-        audit: v.history.iter().rev().map(audit_view).collect(),
+        audit: v.view.history.iter().rev().map(audit_view).collect(),
         may_amend: me.may(Perm::Amend),
         may_hold: me.may(Perm::Holds),
         notice,
@@ -338,8 +338,7 @@ struct AmendPage {
 
 pub async fn amend_page(State(app): State<AppState>, me: Me, Path(id): Path<String>) -> PageResult {
     let a = app.archivist.clone();
-    let v = blocking(move || a.document(&id)).await?;
-    let m = v.meta;
+    let m = blocking(move || a.show(&id)).await?.metadata;
     Ok(render(&AmendPage {
         t: &RU,
         frame: Frame::new(&me, RU.amend_title, "/search"),
@@ -393,8 +392,7 @@ pub async fn amend(
         Err(e) if e.status == StatusCode::CONFLICT || e.status.is_client_error() => {
             let a = app.archivist.clone();
             let id3 = id.clone();
-            let v = blocking(move || a.document(&id3)).await?;
-            let m = v.meta;
+            let m = blocking(move || a.show(&id3)).await?.metadata;
             let mut r = render(&AmendPage {
                 t: &RU,
                 frame: Frame::new(&me, RU.amend_title, "/search"),

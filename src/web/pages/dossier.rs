@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 use super::enc;
 use super::search::{HitView, hit_view};
-use crate::api::web_pending::{Dossier, ResultRow};
-use crate::search::{LIFE_CYCLE, PersonRecord};
+use crate::api::Dossier;
+use crate::records::recordcard::row_cells;
+use crate::search::{LIFE_CYCLE, PersonRecord, ResultRow};
 use crate::web::AppState;
 use crate::web::auth::Me;
 use crate::web::page::{Frame, PageResult, WebError, blocking, render};
@@ -26,7 +27,45 @@ pub struct PersonView {
     pub count_word: &'static str,
     pub forms: String,
     pub kinds: Vec<(String, Vec<HitView>)>,
-    pub results: Vec<ResultRow>,
+    pub results: Vec<ResultView>,
+}
+
+/// One programme of the results table, each value as the record card prints it.
+pub struct ResultView {
+    pub programme: String,
+    pub group: String,
+    pub dates: String,
+    pub result: String,
+    pub certificate: String,
+    /// The documents the values came from: link and label.
+    pub sources: Vec<(String, String)>,
+}
+
+fn result_view(app: &AppState, r: &ResultRow) -> ResultView {
+    let [programme, group, dates, result, certificate, _] =
+        row_cells(r).map(|c| c.replace('\n', " "));
+    let sources = r
+        .sources
+        .iter()
+        .map(|s| {
+            let mut label = app.kind_name(&s.kind);
+            if let Some(n) = &s.number {
+                label.push_str(&format!(" № {n}"));
+            }
+            if let Some(d) = s.date {
+                label.push_str(&format!(" {} {}", RU.date_of, text::date(d)));
+            }
+            (format!("/doc/{}", enc(&s.id)), label)
+        })
+        .collect();
+    ResultView {
+        programme,
+        group,
+        dates,
+        result,
+        certificate,
+        sources,
+    }
 }
 
 #[derive(Template)]
@@ -40,10 +79,9 @@ struct Page {
     print_href: String,
     printed_on: String,
     print: bool,
-    truncated: bool,
 }
 
-fn person_view(app: &AppState, p: &PersonRecord, results: &[ResultRow], full: bool) -> PersonView {
+fn person_view(app: &AppState, p: &PersonRecord, full: bool) -> PersonView {
     let mut kinds = Vec::new();
     if full {
         let mut order: Vec<&str> = LIFE_CYCLE.to_vec();
@@ -66,12 +104,17 @@ fn person_view(app: &AppState, p: &PersonRecord, results: &[ResultRow], full: bo
     }
     PersonView {
         name: p.name.clone(),
-        href: format!("/learner?name={}", enc(&p.name)),
+        // The token names this person alone (a name may mean namesakes).
+        href: format!("/learner?name={}", enc(&p.token)),
         count: p.documents.len(),
         count_word: text::plural(p.documents.len() as u64, text::DOCUMENTS),
         forms: p.forms.join("; "),
         kinds,
-        results: results.to_vec(),
+        results: if full {
+            p.results.iter().map(|r| result_view(app, r)).collect()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -85,11 +128,8 @@ async fn dossier(app: &AppState, me: &Me, p: Params, print: bool) -> PageResult 
     let d: Dossier = blocking(move || a.dossier(&q)).await?;
     let mut people = d.people.iter();
     let first = people.next();
-    let person = first.map(|p| {
-        let results = d.results.get(&p.token).map(Vec::as_slice).unwrap_or(&[]);
-        person_view(app, p, results, true)
-    });
-    let others = people.map(|p| person_view(app, p, &[], false)).collect();
+    let person = first.map(|p| person_view(app, p, true));
+    let others = people.map(|p| person_view(app, p, false)).collect();
     let title = person
         .as_ref()
         .map(|p| p.name.clone())
@@ -97,13 +137,15 @@ async fn dossier(app: &AppState, me: &Me, p: Params, print: bool) -> PageResult 
     Ok(render(&Page {
         t: &RU,
         frame: Frame::new(me, format!("{}: {title}", RU.dossier_title), "/search"),
-        print_href: format!("/learner/print?name={}", enc(&title)),
+        print_href: format!(
+            "/learner/print?name={}",
+            enc(first.map_or(query.as_str(), |p| p.token.as_str()))
+        ),
         query,
         person,
         others,
         printed_on: text::date(chrono::Local::now().date_naive()),
         print,
-        truncated: d.truncated,
     }))
 }
 

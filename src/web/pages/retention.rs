@@ -135,7 +135,7 @@ pub async fn page(State(app): State<AppState>, me: Me, Query(p): Query<Params>) 
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let a = app.archivist.clone();
-    let (report, holds) = blocking(move || Ok((a.retention(as_of)?, a.holds()?))).await?;
+    let (report, holds) = blocking(move || Ok((a.retention(as_of)?, a.holds(false)?))).await?;
     let s = |id, title, hint, cases: &[Case]| Section {
         id,
         title,
@@ -171,7 +171,7 @@ pub async fn page(State(app): State<AppState>, me: Me, Query(p): Query<Params>) 
         as_of: text::date(as_of),
         as_of_iso: as_of.to_string(),
         sections,
-        holds: holds.iter().filter(|h| h.active()).map(hold_row).collect(),
+        holds: holds.iter().map(hold_row).collect(),
         may_hold: me.may(Perm::Holds),
         may_draft: me.may(Perm::DisposalManage),
         notice: match p.done.as_deref() {
@@ -229,6 +229,6 @@ pub async fn hold_release(
     let a = app.archivist.clone();
     let actor = me.actor();
     let reason = f.reason.clone().unwrap_or_default();
-    blocking(move || a.hold_release(n, &reason, &actor)).await?;
+    blocking(move || a.hold_release(&n.to_string(), &reason, &actor)).await?;
     Ok(see_other(&back_to(f.back.as_deref(), "release")))
 }

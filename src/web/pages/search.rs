@@ -244,12 +244,31 @@ pub async fn page(State(app): State<AppState>, me: Me, Query(p): Query<Params>) 
         Some(r) => (r.total, r.hits.as_slice(), Some(&r.facets)),
         None => (0, &[][..], None),
     };
-    let hits = hits.iter().map(|h| hit_view(h, &kind_name(&h.kind))).collect();
+    let hits = hits
+        .iter()
+        .map(|h| hit_view(h, &kind_name(&h.kind)))
+        .collect();
     let facets = match facets {
         Some(fc) => vec![
-            facet_group(RU.facet_kind, "kind", &fc.kind, f.kind.clone(), &p, |k| kind_name(k)),
-            facet_group(RU.facet_year, "year", &fc.year, year.map(|y| y.to_string()), &p, str::to_string),
-            facet_group(RU.facet_group, "group", &fc.group, f.group.clone(), &p, str::to_string),
+            facet_group(RU.facet_kind, "kind", &fc.kind, f.kind.clone(), &p, |k| {
+                kind_name(k)
+            }),
+            facet_group(
+                RU.facet_year,
+                "year",
+                &fc.year,
+                year.map(|y| y.to_string()),
+                &p,
+                str::to_string,
+            ),
+            facet_group(
+                RU.facet_group,
+                "group",
+                &fc.group,
+                f.group.clone(),
+                &p,
+                str::to_string,
+            ),
             facet_group(
                 RU.facet_status,
                 "status",
@@ -264,7 +283,11 @@ pub async fn page(State(app): State<AppState>, me: Me, Query(p): Query<Params>) 
         .collect(),
         None => Vec::new(),
     };
-    let pages = result.as_ref().map(SearchResults::pages).unwrap_or(1).max(1);
+    let pages = result
+        .as_ref()
+        .map(SearchResults::pages)
+        .unwrap_or(1)
+        .max(1);
     let page = (req.page - 1).min(pages - 1);
     Ok(render(&Page {
         t: &RU,

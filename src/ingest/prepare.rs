@@ -1,0 +1,470 @@
+//! Stage 1, preparing: everything that can be done without touching the archive (read
+//! through the no-follow path, hash, convert images, validate the PDF, read the dropped
+//! sidecar, classify). Runs on the rayon pool, overlapping the previous batch's writes.
+//! Each input ends as [`Prepared::Ready`] or as a [`Stop`] that says why not.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::formats::pdf::{self, PdfInfo, PdfLimits, TextLayer};
+use crate::formats::scanimage;
+use crate::ingest::classify::{Classified, Classifier, Evidence};
+use crate::ingest::input::{Input, is_toml_name};
+use crate::ingest::receipt::Subject;
+use crate::ingest::sidecar::{self, Dropped};
+use crate::ingest::source;
+use crate::store::archive::Archive;
+use crate::store::document::{DropSidecar, OriginalImage};
+use crate::store::fsutil;
+use crate::store::naming;
+
+/// One input after preparing.
+#[allow(clippy::large_enum_variant)] // short-lived, one per input in a batch
+pub(crate) enum Prepared {
+    Ready(Box<Ready>),
+    Review {
+        subject: Subject,
+        reasons: Vec<String>,
+        found: Box<Classified>,
+        pages: u32,
+        sidecar: Option<Dropped>,
+    },
+    Refuse {
+        subject: Subject,
+        code: &'static str,
+        reason: String,
+        /// Leave the file where it is (the receipt is the record).
+        leave: bool,
+    },
+    /// A temporary failure (permission, I/O): retried later.
+    Defer {
+        subject: Subject,
+        reason: String,
+    },
+    /// Still being written: the watcher waits for it again, `ingest` records it deferred.
+    Busy {
+        subject: Subject,
+        reason: String,
+    },
+    Vanished {
+        subject: Subject,
+    },
+}
+
+/// A scan ready to be placed: read, valid, classified.
+pub(crate) struct Ready {
+    pub subject: Subject,
+    pub sha: String,
+    pub size: u64,
+    pub info: PdfInfo,
+    pub found: Classified,
+    pub text: String,
+    /// For an image input: the PDF made from it (archived instead of the source bytes).
+    pub converted: Option<(Vec<u8>, OriginalImage)>,
+    pub sidecar: Option<Dropped>,
+}
+
+impl Ready {
+    pub fn input(&self) -> &Input {
+        &self.subject.input
+    }
+}
+
+/// Why an input is not ready, found by one of the steps.
+enum Stop {
+    Vanished,
+    Busy(String),
+    Defer(String),
+    Refuse {
+        code: &'static str,
+        reason: String,
+        leave: bool,
+    },
+    Review {
+        reasons: Vec<String>,
+        found: Box<Classified>,
+        pages: u32,
+    },
+}
+
+impl Stop {
+    fn refuse(code: &'static str, reason: impl Into<String>) -> Stop {
+        Stop::Refuse {
+            code,
+            reason: reason.into(),
+            leave: false,
+        }
+    }
+
+    /// A read that failed: gone, or a temporary failure.
+    fn io(what: &str, e: io::Error) -> Stop {
+        match e.kind() {
+            io::ErrorKind::NotFound => Stop::Vanished,
+            _ if e.raw_os_error() == Some(libc::ELOOP)
+                || e.raw_os_error() == Some(libc::ENOTDIR) =>
+            {
+                Stop::Refuse {
+                    code: "not-a-file",
+                    reason: "a folder on its path is a symbolic link; links are never followed"
+                        .into(),
+                    leave: true,
+                }
+            }
+            _ => Stop::Defer(format!("cannot read {what}: {e}")),
+        }
+    }
+
+    fn into_prepared(self, subject: Subject, sidecar: Option<Dropped>) -> Prepared {
+        match self {
+            Stop::Vanished => Prepared::Vanished { subject },
+            Stop::Busy(reason) => Prepared::Busy { subject, reason },
+            Stop::Defer(reason) => Prepared::Defer { subject, reason },
+            Stop::Refuse {
+                code,
+                reason,
+                leave,
+            } => Prepared::Refuse {
+                subject,
+                code,
+                reason,
+                leave,
+            },
+            Stop::Review {
+                reasons,
+                found,
+                pages,
+            } => Prepared::Review {
+                subject,
+                reasons,
+                found,
+                pages,
+                sidecar,
+            },
+        }
+    }
+}
+
+/// The stage of the pipeline that writes nothing: it can run on another thread while
+/// the previous batch is placed.
+#[derive(Clone)]
+pub(crate) struct Preparer<'a> {
+    pub classifier: Arc<Classifier>,
+    pub limits: PdfLimits,
+    pub archive: &'a Archive,
+}
+
+impl Preparer<'_> {
+    pub fn prepare_all(&self, inputs: Vec<Input>) -> Vec<Prepared> {
+        let t0 = std::time::Instant::now();
+        let n = inputs.len();
+        let prepared = inputs.into_par_iter().map(|i| self.prepare(i)).collect();
+        tracing::debug!("batch of {n}: prepared in {:?}", t0.elapsed());
+        prepared
+    }
+
+    pub fn prepare(&self, input: Input) -> Prepared {
+        let mut subject = Subject::new(input);
+        let mut sidecar = None;
+        match self.try_ready(&mut subject, &mut sidecar) {
+            Ok(r) => Prepared::Ready(Box::new(r.with(subject, sidecar))),
+            Err(stop) => stop.into_prepared(subject, sidecar),
+        }
+    }
+
+    fn try_ready(&self, s: &mut Subject, side: &mut Option<Dropped>) -> Result<Scan, Stop> {
+        // As first seen: a source is only moved or removed if it is still this file.
+        s.seen = source::lstat_identity(&s.input.base, &s.input.rel()).ok();
+        known_refusal(&s.input)?;
+        regular_file(s, &self.limits)?;
+        let bytes = read_whole(s, &self.limits)?;
+        let (pdf, converted) = as_pdf(s, bytes, &self.limits)?;
+        let info =
+            pdf::inspect(&pdf, &self.limits).map_err(|r| Stop::refuse(r.code(), r.to_string()))?;
+        drop(pdf);
+        if s.input.sidecar_unusable.is_none() {
+            *side = sidecar::read(&s.input);
+        }
+        let found = self.classify(&s.input, &info, side.as_ref())?;
+        Ok(Scan {
+            info,
+            found,
+            converted,
+        })
+    }
+
+    /// What the scan is, from its sidecar, folders, name, Info and text; a person is
+    /// needed when the kind or year cannot be told or a value is unusable.
+    fn classify(
+        &self,
+        input: &Input,
+        info: &PdfInfo,
+        sidecar: Option<&Dropped>,
+    ) -> Result<Classified, Stop> {
+        let max = self.archive.config.boxes.max_name_bytes;
+        let (usable, sidecar_error) = match sidecar.map(|d| (&d.parsed, d)) {
+            Some((Ok(s), _)) => (Some(s.clone()), None),
+            Some((Err(e), d)) => (
+                Some(d.readable.clone()),
+                Some(format!(
+                    "its sidecar {} could not be read: {e}",
+                    d.file_name()
+                )),
+            ),
+            None => (None, None),
+        };
+        if sidecar_error.is_none() {
+            check_sidecar_group(usable.as_ref(), max)?;
+        }
+        let text = match info.text_layer {
+            TextLayer::Garbage => String::new(),
+            _ => info.page_text.join("\n\u{c}\n"),
+        };
+        let name = input.name();
+        let found = self.classifier.classify(&Evidence {
+            sidecar: usable.as_ref(),
+            folders: &input.folders,
+            file_name: &name,
+            info: &info.info,
+            text: &text,
+        });
+        let mut reasons: Vec<String> = sidecar_error.into_iter().collect();
+        reasons.extend(input.sidecar_unusable.clone());
+        reasons.extend(found.review_reasons());
+        if let Some(k) = &found.kind
+            && !self.classifier.is_kind(k)
+        {
+            reasons.push(format!(
+                "kind \"{k}\" is not in the nomenclature (allowed: {})",
+                self.archive.nomenclature.kind_ids().join(", ")
+            ));
+        }
+        if let Some(g) = &found.group
+            && !naming::is_safe_component(g, max)
+        {
+            reasons.push(format!(
+                "the group \"{}\" is not a plain folder name",
+                g.escape_debug()
+            ));
+        }
+        if !reasons.is_empty() {
+            return Err(Stop::Review {
+                reasons,
+                found: Box::new(found),
+                pages: info.pages,
+            });
+        }
+        Ok(found)
+    }
+}
+
+/// What `try_ready` found, before it is joined with its subject.
+struct Scan {
+    info: PdfInfo,
+    found: Classified,
+    converted: Option<(Vec<u8>, OriginalImage)>,
+}
+
+impl Scan {
+    fn with(self, subject: Subject, sidecar: Option<Dropped>) -> Ready {
+        let text = self.info.page_text.join("\n\u{c}\n");
+        Ready {
+            sha: subject.sha.clone().unwrap_or_default(),
+            size: subject.size.unwrap_or_default(),
+            subject,
+            info: self.info,
+            found: self.found,
+            text,
+            converted: self.converted,
+            sidecar,
+        }
+    }
+}
+
+/// A refusal the walk or the watcher already decided (temporary name, unreadable path).
+fn known_refusal(input: &Input) -> Result<(), Stop> {
+    match &input.refusal {
+        Some(r) => Err(Stop::Refuse {
+            code: r.code,
+            reason: r.reason.clone(),
+            leave: r.leave || !input.consume,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The input is a regular file of an acceptable size (seen without following links).
+fn regular_file(s: &mut Subject, limits: &PdfLimits) -> Result<(), Stop> {
+    let seen = source::lstat_identity(&s.input.base, &s.input.rel())
+        .map_err(|e| Stop::io("the file's attributes", e))?;
+    s.seen = Some(seen);
+    let meta = std::fs::symlink_metadata(&s.input.path).map_err(|e| Stop::io("the file", e))?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if ft.is_symlink() {
+            "a symbolic link; links are never followed"
+        } else if ft.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if ft.is_socket() {
+            "a socket"
+        } else if ft.is_block_device() || ft.is_char_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        let target = ft
+            .is_symlink()
+            .then(|| std::fs::read_link(&s.input.path).ok())
+            .flatten()
+            .map(|t| format!(" (it points to {}; not opened)", t.display()))
+            .unwrap_or_default();
+        return Err(Stop::Refuse {
+            code: "not-a-file",
+            reason: format!("not a regular file: {what}{target}"),
+            // `ingest` never copies links or devices; the watcher moves the entry itself.
+            leave: !s.input.consume,
+        });
+    }
+    let size = seen.size;
+    s.size = Some(size);
+    if size == 0 {
+        return Err(Stop::refuse("empty", "empty file (0 bytes)"));
+    }
+    if size > limits.max_bytes {
+        return Err(Stop::refuse(
+            "over-limit",
+            format!(
+                "over the size limit ({size} bytes > {} bytes; see limits.max_file_mb)",
+                limits.max_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the whole file through its no-follow path and hashes it. A file that changes
+/// while it is read, or that a program still holds open for writing, is not complete.
+fn read_whole(s: &mut Subject, limits: &PdfLimits) -> Result<Vec<u8>, Stop> {
+    let (base, rel) = (s.input.base.clone(), s.input.rel());
+    let (bytes, before, after) =
+        source::read_source(&base, &rel, limits.max_bytes).map_err(|e| Stop::io("the file", e))?;
+    if before.differs(&after).is_some() {
+        return Err(Stop::Busy("it changed while it was being read".into()));
+    }
+    if writer_holds(&base, &rel) {
+        return Err(Stop::Busy("a program still has it open for writing".into()));
+    }
+    s.seen = Some(after);
+    s.size = Some(bytes.len() as u64);
+    s.sha = Some(fsutil::sha256_hex(&bytes));
+    Ok(bytes)
+}
+
+fn writer_holds(base: &Path, rel: &Path) -> bool {
+    source::Parent::open(base, rel)
+        .and_then(|p| p.open_file())
+        .is_ok_and(|f| source::held_open_for_writing(&f))
+}
+
+/// The bytes to archive: a PDF as it is, a scanner image converted to PDF (original bytes
+/// embedded where the format allows); anything else is refused with what it is.
+#[allow(clippy::type_complexity)]
+fn as_pdf(
+    s: &mut Subject,
+    bytes: Vec<u8>,
+    limits: &PdfLimits,
+) -> Result<(Vec<u8>, Option<(Vec<u8>, OriginalImage)>), Stop> {
+    if let Some(fmt) = scanimage::sniff(&bytes) {
+        let il = scanimage::ImageLimits {
+            max_pixels: limits.max_image_pixels,
+            max_pages: limits.max_pages,
+        };
+        let c = scanimage::image_to_pdf(&bytes, &il)
+            .map_err(|e| Stop::refuse("image", e.to_string()))?;
+        let original = OriginalImage {
+            name: s.input.name(),
+            sha256: s.sha.clone().unwrap_or_default(),
+            size: bytes.len() as u64,
+            format: format!("{fmt:?}").to_uppercase(),
+            embedding: c.embedding.clone(),
+        };
+        // The archived document is the PDF: its hash is the document's id.
+        s.sha = Some(fsutil::sha256_hex(&c.pdf));
+        s.size = Some(c.pdf.len() as u64);
+        return Ok((c.pdf.clone(), Some((c.pdf, original))));
+    }
+    if let Some(name) = scanimage::sniff_unsupported(&bytes) {
+        return Err(Stop::refuse(
+            "unsupported-format",
+            format!("unsupported image format: {name} (save scans as PDF, JPEG, PNG or TIFF)"),
+        ));
+    }
+    if let Some(kind) = sniff_other_format(&bytes) {
+        if is_toml_name(&s.input.name()) && std::str::from_utf8(&bytes).is_ok() {
+            return Err(orphan_sidecar(&s.input));
+        }
+        return Err(Stop::refuse("not-pdf", format!("not a PDF: {kind}")));
+    }
+    Ok((bytes, None))
+}
+
+/// A `.toml` with no scan beside it: staff's metadata for a scan that is not there.
+fn orphan_sidecar(input: &Input) -> Stop {
+    let name = input.name();
+    let stem = &name[..name.len().saturating_sub(5)];
+    Stop::refuse(
+        "orphan-sidecar",
+        format!(
+            "a metadata sidecar with no scan beside it ({stem} is not there); drop the scan and this file together"
+        ),
+    )
+}
+
+/// A sidecar may name a group only as a plain folder name: anything else is refused
+/// rather than rewritten.
+fn check_sidecar_group(sidecar: Option<&DropSidecar>, max: usize) -> Result<(), Stop> {
+    if let Some(g) = sidecar.and_then(|s| s.group.as_ref())
+        && !naming::is_safe_component(g, max)
+    {
+        return Err(Stop::refuse(
+            "bad-sidecar",
+            format!(
+                "the sidecar's group \"{}\" is not a plain folder name (it contains '/', '\\', '..', control characters or starts with '-')",
+                g.escape_debug()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Names common non-PDF formats, for a clearer refusal.
+fn sniff_other_format(b: &[u8]) -> Option<&'static str> {
+    let head = &b[..b.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return None;
+    }
+    Some(if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "JPEG image"
+    } else if b.starts_with(b"\x89PNG") {
+        "PNG image"
+    } else if b.starts_with(b"II*\0") || b.starts_with(b"MM\0*") {
+        "TIFF image"
+    } else if b.starts_with(b"BM") {
+        "BMP image (unsupported format)"
+    } else if b.starts_with(b"PK\x03\x04") {
+        "a ZIP container (e.g. DOCX/XLSX)"
+    } else if b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        "an old Microsoft Office document"
+    } else {
+        "no %PDF- header in the first 1024 bytes"
+    })
+}
+
+/// True when the first bytes of a file look like a scan (PDF or scanner image): a `.toml`
+/// that is really a PDF is a scan, not a sidecar.
+pub fn looks_like_scan(head: &[u8]) -> bool {
+    head.windows(5).any(|w| w == b"%PDF-") || scanimage::sniff(head).is_some()
+}
