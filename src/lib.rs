@@ -15,3 +15,4 @@ pub mod records;
 pub mod ru;
 pub mod search;
 pub mod store;
+pub mod web;

@@ -20,7 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+pub mod commission;
 mod learners;
+pub mod upload;
+pub mod users;
+pub mod web;
 
 pub use learners::Dossier;
 

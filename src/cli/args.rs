@@ -120,6 +120,13 @@ pub enum Command {
     },
     #[command(flatten)]
     Print(super::print::PrintCommand),
+    /// The web interface, with the inbox watcher (prints the URL).
+    Serve(super::serve::ServeArgs),
+    /// Users of the web interface: add, list, passwd, disable, enable.
+    User {
+        #[command(subcommand)]
+        command: super::user::UserCommand,
+    },
 }
 
 #[derive(Args)]

@@ -13,6 +13,8 @@ mod print;
 mod render;
 mod retention;
 mod search;
+mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,7 +111,10 @@ fn handle(ctx: &Ctx, f: impl FnOnce(&Ctx) -> Result<i32>) -> i32 {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let verbose_default = matches!(cli.command, Command::Watch | Command::Ingest { .. });
+    let verbose_default = matches!(
+        cli.command,
+        Command::Watch | Command::Ingest { .. } | Command::Serve(_)
+    );
     init_logging(cli.quiet, verbose_default);
     let ctx = Ctx {
         root: cli.root,
@@ -174,6 +179,8 @@ pub fn main() -> ExitCode {
             AuditCommand::Repair { accept_loss } => integrity::audit_repair(&ctx, accept_loss),
             AuditCommand::Head => integrity::audit_head(&ctx),
         },
+        Command::Serve(a) => handle(&ctx, |c| serve::serve(c, a)),
+        Command::User { command } => handle(&ctx, |c| user::run(c, command)),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(exit::FAILURE as u8))
 }

@@ -22,6 +22,7 @@ use crate::store::document::{DropSidecar, OriginalImage};
 use crate::store::fsutil;
 
 /// One input after preparing.
+#[allow(clippy::large_enum_variant)] // short-lived, one per input in a batch
 pub(crate) enum Prepared {
     Ready(Box<Ready>),
     Review {

@@ -349,7 +349,7 @@ pub fn looks_like_surname(word: &str) -> bool {
         return true;
     }
     let key = part_key(last);
-    n >= 5 && (key.ends_with("ых") || key.ends_with("их") || key.ends_with("ко"))
+    (n >= 5 && (key.ends_with("ых") || key.ends_with("их") || key.ends_with("ко")))
         || (char_len(&key) >= 4 && (key.ends_with("ук") || key.ends_with("юк")))
 }
 

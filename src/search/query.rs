@@ -305,7 +305,7 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn hit_from(&self, doc: &TantivyDocument, score: f32) -> Hit {
+    pub(crate) fn hit_from(&self, doc: &TantivyDocument, score: f32) -> Hit {
         let f = &self.fields;
         let s = |fld: Field| {
             doc.get_first(fld)
