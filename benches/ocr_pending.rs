@@ -36,6 +36,17 @@ fn one_page_scans(n: usize) -> PathBuf {
             continue;
         }
         fs::write(dir.join(&scan.expected.file), &scan.bytes).unwrap();
+        // Staff's sidecar files the scan at once; this bench measures OCR afterwards, not
+        // classification (an image-only scan without one goes to review).
+        let e = &scan.expected;
+        fs::write(
+            dir.join(format!("{}.toml", e.file)),
+            format!(
+                "kind = \"{}\"\ngroup = \"{}\"\ndate = \"{}\"\n",
+                e.kind, e.group, e.date
+            ),
+        )
+        .unwrap();
         kept += 1;
         if kept == n {
             break;
