@@ -435,6 +435,22 @@ async fn archivist_finds_a_learner_opens_the_dossier_and_the_scan_and_the_downlo
     let person = s.text("#person").await;
     assert!(person.starts_with("Сидорова"), "{person}");
     s.shot("dossier").await;
+    // The learner's record card as a PDF.
+    let card = s
+        .client
+        .find(Locator::Css("#card-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, ctype, head) = s.fetch(&card).await;
+    assert_eq!(
+        (status, ctype.as_str(), head.as_str()),
+        (200, "application/pdf", "%PDF-"),
+        "{card}"
+    );
 
     s.click("#documents tr.doc a").await;
     s.wait_for("#scan").await;
@@ -474,6 +490,58 @@ async fn archivist_finds_a_learner_opens_the_dossier_and_the_scan_and_the_downlo
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
     s.shot("download-audited").await;
+
+    // The box page prints its label and inner inventory; the year page its inventories.
+    s.goto("/boxes").await;
+    s.click("#boxes tbody tr td:nth-child(2) a").await;
+    s.wait_for("#box-print").await;
+    for link in ["#box-labels", "#box-inventory"] {
+        let href = s
+            .client
+            .find(Locator::Css(link))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
+        let (status, ctype, head) = s.fetch(&href).await;
+        assert_eq!(
+            (status, ctype.as_str(), head.as_str()),
+            (200, "application/pdf", "%PDF-"),
+            "{href}"
+        );
+    }
+    s.shot("box-with-print").await;
+    s.click("a[href^='/year/']").await;
+    s.wait_for("#inventory-form").await;
+    s.click("#inventory-form button").await;
+    s.wait_for("#notice").await;
+    let made = s.text("#year-inventories").await;
+    assert!(made.contains("Опись дел"), "{made}");
+    let (status, ctype, head) = s
+        .fetch(
+            &s.client
+                .find(Locator::Css("a.inventory-file"))
+                .await
+                .unwrap()
+                .attr("href")
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (status, ctype.as_str(), head.as_str()),
+        (200, "application/pdf", "%PDF-")
+    );
+    assert!(
+        audit(&s.arch.root)
+            .iter()
+            .any(|r| r.action == "inventory-made" && r.actor == "ivanova"),
+        "making the inventory is not in the audit log"
+    );
+    s.shot("year-inventories").await;
     s.close().await;
 }
 

@@ -157,6 +157,7 @@ fn concrete(pattern: &str, doc: &str, box_year: i32, box_group: &str) -> String 
         .replace("{id}", doc)
         .replace("{name}", "waiting.pdf")
         .replace("{n}", "1")
+        .replace("{kind}", "long")
         .replace("{number}", "1")
         .replace("{year}", &box_year.to_string())
         .replace("{group}", &percent(box_group))
@@ -618,4 +619,88 @@ async fn all_interface_text_is_in_one_place() {
             e.path().display()
         );
     }
+}
+
+#[tokio::test]
+async fn box_and_year_pages_print_labels_covers_and_inventories() {
+    let w = web();
+    let b = w.archivist.boxes().unwrap().into_iter().next().unwrap();
+    let mut c = w.client("archivist").await;
+    let box_path = format!("/box/{}/{}", b.year, percent(&b.group));
+    let (status, html) = w.page(&mut c, &box_path).await;
+    assert_eq!(status, StatusCode::OK);
+    let pdf_of = |r: &Response<Body>| {
+        (
+            r.status(),
+            r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    for what in ["labels.pdf", "inventory.pdf"] {
+        let link = format!("{box_path}/{what}");
+        assert!(
+            html.contains(&format!("/{what}\" id=\"box-")),
+            "the box page has no link to {what}"
+        );
+        let r = w.fetch(&mut c, &link).await;
+        assert_eq!(pdf_of(&r), (StatusCode::OK, "application/pdf".into()));
+        assert!(body(r).await.starts_with("%PDF-"));
+    }
+    let year = format!("/year/{}", b.year);
+    assert!(
+        html.contains(&format!("href=\"{year}\"")),
+        "no link to {year}"
+    );
+    for what in ["labels.pdf", "covers.pdf", "nomenclature.pdf"] {
+        let r = w.fetch(&mut c, &format!("{year}/{what}")).await;
+        assert_eq!(
+            pdf_of(&r),
+            (StatusCode::OK, "application/pdf".into()),
+            "{what}"
+        );
+    }
+    // No inventory yet: the year page says so and offers to make them.
+    let (_, page) = w.page(&mut c, &year).await;
+    assert!(page.contains("ещё не составлены") && page.contains("inventory-form"));
+    let r = w
+        .fetch(&mut c, &format!("{year}/inventory/long/file/inventory.pdf"))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Staff may look and print, not make inventories.
+    let mut staff = w.client("staff").await;
+    let (_, page) = w.page(&mut staff, &year).await;
+    assert!(!page.contains("inventory-form"));
+    let req = w.post(&c, &format!("{year}/inventory"), &[("csrf", &c.csrf)]);
+    let r = w.send(&mut c, req).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = w.page(&mut c, &format!("{year}?done=inventory")).await;
+    assert!(page.contains("id=\"notice\""), "{page}");
+    let file = page
+        .split("class=\"inventory-file\"")
+        .next()
+        .and_then(|s| s.rsplit("href=\"").next())
+        .map(|s| s.trim_end_matches("\" ").to_string())
+        .unwrap();
+    assert!(file.ends_with("/file/inventory.pdf"), "{file}");
+    let r = w.fetch(&mut c, &file).await;
+    assert_eq!(pdf_of(&r), (StatusCode::OK, "application/pdf".into()));
+    // Only the inventory's own files are served.
+    for bad in [
+        "inventory.toml/../../../archivist.toml",
+        "..%2F..%2Farchivist.toml",
+        "x.pdf",
+    ] {
+        let r = w
+            .fetch(&mut c, &format!("{year}/inventory/long/file/{bad}"))
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+    let made = archivist::store::audit::history_all(&w.archivist.archive().journal).unwrap();
+    assert!(
+        made.iter()
+            .any(|r| r.action == "inventory-made" && r.actor == "archivist"),
+        "making inventories from the web is audited with the user"
+    );
 }

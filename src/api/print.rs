@@ -2,13 +2,15 @@
 //! the PDF's bytes (not serialised) with what is on it, so the command line writes a file
 //! and the web interface serves the bytes; boxes are chosen by year and group.
 
+use std::path::PathBuf;
+
 use serde::Serialize;
 
 use super::{Actor, Archivist};
 use crate::error::{Invalid, NotFound, Result};
 use crate::formats::print::sheet::{Offset, Sheet};
 use crate::records::contents::{self, Selection};
-use crate::records::inventory::{self, InventoryKind, Made};
+use crate::records::inventory::{self, Inventory, InventoryKind, Made};
 use crate::records::print::cover::{self, CoverPrint};
 use crate::records::print::inventory::{BoxInventoryPrint, render_box_pdf};
 use crate::records::print::labels::{self, BoxLabel, Placement};
@@ -70,6 +72,14 @@ pub struct NomenclatureSheet {
     pub pdf: Vec<u8>,
     pub nomenclature: NomenclaturePrint,
 }
+
+/// The files of a made inventory, with their media types.
+pub const INVENTORY_FILES: &[(&str, &str)] = &[
+    ("inventory.pdf", "application/pdf"),
+    ("inventory.csv", "text/csv; charset=utf-8"),
+    ("inventory.md", "text/markdown; charset=utf-8"),
+    ("inventory.toml", "application/toml"),
+];
 
 /// The inventories made for a year.
 #[derive(Debug, Clone, Serialize)]
@@ -205,6 +215,30 @@ impl Archivist {
             year,
             made: inventory::make(&self.archive, year, kind, actor)?,
         })
+    }
+
+    /// The inventories made for `year`, by kind (empty when none was made yet).
+    pub fn inventories_of(&self, year: i32) -> Result<Vec<Inventory>> {
+        let mut out = Vec::new();
+        for k in InventoryKind::ALL {
+            if let Some(inv) = inventory::load(&self.archive, year, k)? {
+                out.push(inv);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A file of a made inventory: one of [`INVENTORY_FILES`], never another path.
+    pub fn inventory_file(&self, year: i32, kind: InventoryKind, name: &str) -> Result<PathBuf> {
+        let p = inventory::inventory_dir(&self.archive, year, kind).join(name);
+        if !INVENTORY_FILES.iter().any(|(n, _)| *n == name) || !p.is_file() {
+            return Err(NotFound(format!(
+                "there is no inventory file {name} for {year} ({}); make the inventory first",
+                kind.as_str()
+            ))
+            .into());
+        }
+        Ok(p)
     }
 
     /// The inner inventory of box `<year>/<group>`: every document its manifest names.

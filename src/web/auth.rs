@@ -53,12 +53,14 @@ pub enum Perm {
     CommissionReview,
     /// Approving an act (the commission's chair).
     Approve,
+    /// Making the yearly inventories of cases (written to the archive and audited).
+    Inventory,
     /// Managing users.
     Users,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 10] = [
+    pub const ALL: [Perm; 11] = [
         Perm::Public,
         Perm::Read,
         Perm::Ingest,
@@ -68,6 +70,7 @@ impl Perm {
         Perm::DisposalManage,
         Perm::CommissionReview,
         Perm::Approve,
+        Perm::Inventory,
         Perm::Users,
     ];
 }
@@ -78,7 +81,9 @@ pub fn allowed(role: Role, perm: Perm) -> bool {
     match perm {
         Perm::Public | Perm::Read => true,
         Perm::Ingest => matches!(role, Staff | Archivist | Admin),
-        Perm::Amend | Perm::Holds | Perm::DisposalManage => matches!(role, Archivist | Admin),
+        Perm::Amend | Perm::Holds | Perm::DisposalManage | Perm::Inventory => {
+            matches!(role, Archivist | Admin)
+        }
         Perm::Retention => matches!(role, Archivist | Commission | Chair | Admin),
         Perm::CommissionReview => matches!(role, Commission | Chair),
         Perm::Approve => role == Chair,
@@ -101,8 +106,21 @@ pub const ROUTES: &[(&str, &str, Perm)] = &[
     ("POST", "/doc/{id}/amend", Perm::Amend),
     ("GET", "/learner", Perm::Read),
     ("GET", "/learner/print", Perm::Read),
+    ("GET", "/learner/card.pdf", Perm::Read),
     ("GET", "/boxes", Perm::Read),
     ("GET", "/box/{year}/{group}", Perm::Read),
+    ("GET", "/box/{year}/{group}/labels.pdf", Perm::Read),
+    ("GET", "/box/{year}/{group}/inventory.pdf", Perm::Read),
+    ("GET", "/year/{year}", Perm::Read),
+    ("GET", "/year/{year}/labels.pdf", Perm::Read),
+    ("GET", "/year/{year}/covers.pdf", Perm::Read),
+    ("GET", "/year/{year}/nomenclature.pdf", Perm::Read),
+    (
+        "GET",
+        "/year/{year}/inventory/{kind}/file/{file}",
+        Perm::Read,
+    ),
+    ("POST", "/year/{year}/inventory", Perm::Inventory),
     ("GET", "/upload", Perm::Ingest),
     ("POST", "/upload", Perm::Ingest),
     ("GET", "/review", Perm::Ingest),

@@ -54,6 +54,8 @@ struct BoxPage {
     fixity: Vec<(String, String, u64, u64)>,
     prev: String,
     next: String,
+    /// `/box/<year>/<group>`: its labels and inner inventory are under it.
+    print_base: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,6 +106,7 @@ pub async fn page(
         } else {
             String::new()
         },
+        print_base: base.clone(),
         group: b.group,
         path: b.path,
     }))

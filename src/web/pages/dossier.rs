@@ -77,6 +77,7 @@ struct Page {
     person: Option<PersonView>,
     others: Vec<PersonView>,
     print_href: String,
+    card_href: String,
     printed_on: String,
     print: bool,
 }
@@ -139,6 +140,10 @@ async fn dossier(app: &AppState, me: &Me, p: Params, print: bool) -> PageResult 
         frame: Frame::new(me, format!("{}: {title}", RU.dossier_title), "/search"),
         print_href: format!(
             "/learner/print?name={}",
+            enc(first.map_or(query.as_str(), |p| p.token.as_str()))
+        ),
+        card_href: format!(
+            "/learner/card.pdf?name={}",
             enc(first.map_or(query.as_str(), |p| p.token.as_str()))
         ),
         query,

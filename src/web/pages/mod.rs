@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod disposal;
 pub mod document;
 pub mod dossier;
+pub mod print;
 pub mod retention;
 pub mod review;
 pub mod search;
@@ -41,8 +42,26 @@ pub fn routes(app: AppState) -> Router<AppState> {
         )
         .route("/learner", get(dossier::page))
         .route("/learner/print", get(dossier::print))
+        .route("/learner/card.pdf", get(print::record_card))
         .route("/boxes", get(boxes::list))
         .route("/box/{year}/{group}", get(boxes::page))
+        .route("/box/{year}/{group}/labels.pdf", get(print::box_labels))
+        .route(
+            "/box/{year}/{group}/inventory.pdf",
+            get(print::box_inventory),
+        )
+        .route("/year/{year}", get(print::year_page))
+        .route("/year/{year}/labels.pdf", get(print::year_labels))
+        .route("/year/{year}/covers.pdf", get(print::year_covers))
+        .route(
+            "/year/{year}/nomenclature.pdf",
+            get(print::year_nomenclature),
+        )
+        .route(
+            "/year/{year}/inventory/{kind}/file/{file}",
+            get(print::inventory_file),
+        )
+        .route("/year/{year}/inventory", post(print::make_inventory))
         .route(
             "/upload",
             get(upload::page)
