@@ -93,6 +93,20 @@ impl Archivist {
         Ok(run)
     }
 
+    /// How many files the boxes' manifests list (the work a full `verify` does, for a
+    /// progress bar).
+    pub fn manifest_entries(&self) -> u64 {
+        self.archive
+            .box_dirs()
+            .iter()
+            .map(|d| {
+                crate::store::boxes::read_manifest(d)
+                    .map(|m| m.len() as u64)
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+
     /// Earlier verification runs, oldest first.
     pub fn verify_history(&self) -> Result<Vec<Run>> {
         Ok(fixity::history(self.archive())?)

@@ -133,31 +133,34 @@ pub fn main() -> ExitCode {
             paths,
             move_sources,
         } => handle(&ctx, |c| ingest::ingest(c, &paths, move_sources)),
-        Command::Show { id } => integrity::show(&ctx, &id),
+        Command::Show { id } => handle(&ctx, |c| integrity::show(c, &id)),
         Command::Verify {
             box_filter,
             since,
             sample,
             history,
-        } => integrity::verify(
-            &ctx,
-            &archivist::store::fixity::Scope {
+        } => handle(&ctx, |c| {
+            let scope = archivist::store::fixity::Scope {
                 box_filter,
                 since,
                 sample,
                 slice: None,
-            },
-            history,
-        ),
+            };
+            integrity::verify(c, &scope, history)
+        }),
         Command::Learner { name, format, pdf } => handle(&ctx, |c| {
             learner::learner(c, &name, &format, pdf.as_deref())
         }),
         Command::Certificate { number } => handle(&ctx, |c| learner::certificate(c, &number)),
         Command::Hold { command } => match command {
-            HoldCommand::Add { target, reason } => holds::add(&ctx, &target, &reason),
-            HoldCommand::Release { what, reason } => holds::release(&ctx, &what, &reason),
-            HoldCommand::List { all } => holds::list(&ctx, all),
-            HoldCommand::Rebuild => holds::rebuild(&ctx),
+            HoldCommand::Add { target, reason } => {
+                handle(&ctx, |c| holds::add(c, &target, &reason))
+            }
+            HoldCommand::Release { what, reason } => {
+                handle(&ctx, |c| holds::release(c, &what, &reason))
+            }
+            HoldCommand::List { all } => handle(&ctx, |c| holds::list(c, all)),
+            HoldCommand::Rebuild => handle(&ctx, holds::rebuild),
         },
         Command::Disposal { command } => match command {
             DisposalCommand::Draft { as_of } => handle(&ctx, |c| disposal::draft(c, as_of)),
@@ -173,11 +176,15 @@ pub fn main() -> ExitCode {
             DisposalCommand::Execute { number } => handle(&ctx, |c| disposal::execute(c, number)),
         },
         Command::Ocr { pending, ids } => handle(&ctx, |c| ingest::ocr(c, pending, &ids)),
-        Command::Print(c) => print::run(&ctx, c),
+        Command::Print(c) => handle(&ctx, |x| print::run(x, c)),
         Command::Audit { command } => match command {
-            AuditCommand::Verify { anchor } => integrity::audit_verify(&ctx, anchor.as_deref()),
-            AuditCommand::Repair { accept_loss } => integrity::audit_repair(&ctx, accept_loss),
-            AuditCommand::Head => integrity::audit_head(&ctx),
+            AuditCommand::Verify { anchor } => {
+                handle(&ctx, |c| integrity::audit_verify(c, anchor.as_deref()))
+            }
+            AuditCommand::Repair { accept_loss } => {
+                handle(&ctx, |c| integrity::audit_repair(c, accept_loss))
+            }
+            AuditCommand::Head => handle(&ctx, integrity::audit_head),
         },
         Command::Serve(a) => handle(&ctx, |c| serve::serve(c, a)),
         Command::User { command } => handle(&ctx, |c| user::run(c, command)),

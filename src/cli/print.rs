@@ -2,17 +2,18 @@
 //! written to `--out FILE` (or a file in the current folder), and what was printed said
 //! as text or, with `--json`, as JSON with the file's path.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use serde_json::json;
 
-use super::render::{fail, outln};
-use super::{Ctx, exit};
+use super::Ctx;
+use super::render::{Render, emit};
 use archivist::api::Archivist;
-use archivist::api::print::LabelOptions;
-use archivist::error::Error;
+use archivist::api::print::{Inventories, LabelOptions};
+use archivist::error::Result;
+use archivist::formats::print::sheet::Sheet;
 use archivist::records::contents::Selection;
 use archivist::records::inventory::InventoryKind;
 
@@ -93,16 +94,13 @@ pub struct NomenclatureArgs {
     out: Option<PathBuf>,
 }
 
-pub fn run(ctx: &Ctx, cmd: PrintCommand) -> i32 {
-    let result = Archivist::open(&ctx.root, ctx.config.as_deref()).and_then(|a| match cmd {
+pub fn run(ctx: &Ctx, cmd: PrintCommand) -> Result<i32> {
+    let a = ctx.open()?;
+    match cmd {
         PrintCommand::Labels(args) => labels(ctx, &a, args),
         PrintCommand::Cover(args) => cover(ctx, &a, args),
         PrintCommand::Inventory(args) => inventory(ctx, &a, args),
         PrintCommand::Nomenclature(args) => nomenclature(ctx, &a, args),
-    });
-    match result {
-        Ok(code) => code,
-        Err(e) => fail(ctx, &e),
     }
 }
 
@@ -119,14 +117,31 @@ fn default_file(prefix: &str, what: &str) -> PathBuf {
     PathBuf::from(format!("{prefix}-{what}.pdf"))
 }
 
-/// Writes the PDF and reports it: JSON with the file and the contents, or `text`.
-fn emit(
+/// A PDF written to a file: what is on it (JSON: its fields and `file`), or a summary.
+#[derive(Serialize)]
+struct Printed<'a, T: Serialize> {
+    #[serde(flatten)]
+    contents: &'a T,
+    file: PathBuf,
+    #[serde(skip)]
+    summary: String,
+}
+
+impl<T: Serialize> Render for Printed<'_, T> {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(w, "{}", self.summary)?;
+        writeln!(w, "  written to {}", self.file.display())
+    }
+}
+
+/// Writes the PDF and reports it.
+fn written<T: Serialize>(
     ctx: &Ctx,
     pdf: &[u8],
     out: &Path,
-    contents: &impl Serialize,
-    text: impl FnOnce() -> String,
-) -> Result<i32, Error> {
+    contents: &T,
+    summary: impl FnOnce() -> String,
+) -> Result<i32> {
     std::fs::write(out, pdf).map_err(|e| {
         anyhow::anyhow!(
             "cannot write {}: {e}; give another file with --out",
@@ -134,40 +149,43 @@ fn emit(
         )
     })?;
     let file = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-    if ctx.json {
-        let mut v = serde_json::to_value(contents).map_err(anyhow::Error::from)?;
-        if let Some(m) = v.as_object_mut() {
-            m.insert("file".into(), json!(file));
-        }
-        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-    } else if !ctx.quiet {
-        outln!("{}", text());
-        outln!("  written to {}", file.display());
+    if ctx.quiet && !ctx.json {
+        return Ok(super::exit::OK);
     }
-    Ok(exit::OK)
+    Ok(emit(
+        ctx,
+        &Printed {
+            contents,
+            file,
+            summary: summary(),
+        },
+    ))
 }
 
-fn labels(ctx: &Ctx, a: &Archivist, args: LabelsArgs) -> Result<i32, Error> {
-    if args.sheets {
-        let sheets = a.label_sheets();
-        if ctx.json {
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&sheets).unwrap_or_default()
-            );
-        } else {
-            for s in &sheets {
-                outln!("{:<14} {}", s.name, s.description);
-            }
+/// The label sheets this installation knows.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Sheets(Vec<Sheet>);
+
+impl Render for Sheets {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        for s in &self.0 {
+            writeln!(w, "{:<14} {}", s.name, s.description)?;
         }
-        return Ok(exit::OK);
+        Ok(())
+    }
+}
+
+fn labels(ctx: &Ctx, a: &Archivist, args: LabelsArgs) -> Result<i32> {
+    if args.sheets {
+        return Ok(emit(ctx, &Sheets(a.label_sheets())));
     }
     if args.calibrate {
         let c = a.label_calibration(args.sheet.as_deref(), args.printer.as_deref())?;
         let out = args
             .out
             .unwrap_or_else(|| default_file("calibration", &c.sheet.name));
-        return emit(ctx, &c.pdf, &out, &c, || {
+        return written(ctx, &c.pdf, &out, &c, || {
             format!(
                 "calibration page for {} (offset x {:+.1} mm, y {:+.1} mm): print at 100 %, lay it on a label sheet",
                 c.sheet.name, c.offset.x_mm, c.offset.y_mm
@@ -184,7 +202,7 @@ fn labels(ctx: &Ctx, a: &Archivist, args: LabelsArgs) -> Result<i32, Error> {
     let out = args
         .out
         .unwrap_or_else(|| default_file("labels", &sel.describe()));
-    emit(ctx, &s.pdf, &out, &s, || {
+    written(ctx, &s.pdf, &out, &s, || {
         let mut t = format!(
             "{} label(s) on {} page(s) of {} ({})",
             s.labels.len(),
@@ -204,7 +222,7 @@ fn labels(ctx: &Ctx, a: &Archivist, args: LabelsArgs) -> Result<i32, Error> {
     })
 }
 
-fn cover(ctx: &Ctx, a: &Archivist, args: CoverArgs) -> Result<i32, Error> {
+fn cover(ctx: &Ctx, a: &Archivist, args: CoverArgs) -> Result<i32> {
     let (c, what) = match &args.case {
         Some(case) => (a.cover(case)?, case.clone()),
         None => {
@@ -213,13 +231,13 @@ fn cover(ctx: &Ctx, a: &Archivist, args: CoverArgs) -> Result<i32, Error> {
         }
     };
     let out = args.out.unwrap_or_else(|| default_file("covers", &what));
-    emit(ctx, &c.pdf, &out, &c, || {
+    written(ctx, &c.pdf, &out, &c, || {
         let keys: Vec<&str> = c.covers.iter().map(|x| x.key.as_str()).collect();
         format!("{} cover(s): {}", keys.len(), keys.join(", "))
     })
 }
 
-fn inventory(ctx: &Ctx, a: &Archivist, args: InventoryArgs) -> Result<i32, Error> {
+fn inventory(ctx: &Ctx, a: &Archivist, args: InventoryArgs) -> Result<i32> {
     if let Some(key) = &args.box_key {
         let (year, group) = key
             .split_once('/')
@@ -231,7 +249,7 @@ fn inventory(ctx: &Ctx, a: &Archivist, args: InventoryArgs) -> Result<i32, Error
             })?;
         let b = a.box_inventory(year, group)?;
         let out = args.out.unwrap_or_else(|| default_file("inventory", key));
-        return emit(ctx, &b.pdf, &out, &b, || {
+        return written(ctx, &b.pdf, &out, &b, || {
             format!(
                 "inner inventory of box {key}: {} document(s), {} sheet(s)",
                 b.inventory.documents.len(),
@@ -241,35 +259,38 @@ fn inventory(ctx: &Ctx, a: &Archivist, args: InventoryArgs) -> Result<i32, Error
     }
     let year = args.year.unwrap_or_default();
     let made = a.inventory(year, args.kind, &ctx.actor())?;
-    if ctx.json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&made).unwrap_or_default()
-        );
-    } else if !ctx.quiet {
-        for m in &made.made {
-            outln!(
+    if ctx.quiet && !ctx.json {
+        return Ok(super::exit::OK);
+    }
+    Ok(emit(ctx, &made))
+}
+
+impl Render for Inventories {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        for m in &self.made {
+            writeln!(
+                w,
                 "{}: {} case(s), № {}–{}{}",
                 m.inventory.title(),
                 m.inventory.cases.len(),
                 m.inventory.first_number,
                 m.inventory.last_number(),
                 if m.replaced { " (made again)" } else { "" }
-            );
-            outln!("  files: {}", m.dir.display());
+            )?;
+            writeln!(w, "  files: {}", m.dir.display())?;
         }
+        Ok(())
     }
-    Ok(exit::OK)
 }
 
-fn nomenclature(ctx: &Ctx, a: &Archivist, args: NomenclatureArgs) -> Result<i32, Error> {
+fn nomenclature(ctx: &Ctx, a: &Archivist, args: NomenclatureArgs) -> Result<i32> {
     use chrono::Datelike;
     let year = args.year.unwrap_or_else(|| chrono::Local::now().year());
     let n = a.nomenclature_pdf(year)?;
     let out = args
         .out
         .unwrap_or_else(|| default_file("nomenclature", &year.to_string()));
-    emit(ctx, &n.pdf, &out, &n, || {
+    written(ctx, &n.pdf, &out, &n, || {
         let total = n.nomenclature.summary.last().map_or(0, |r| r.total);
         format!(
             "nomenclature of cases for {year}: {} heading(s), {total} case(s) opened that year",
