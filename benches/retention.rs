@@ -20,6 +20,7 @@ fn main() {
     let n: usize = env_usize("BENCH_DOCS", 1_000_000);
     let root = data_dir().join(format!("retention-archive-{n}"));
     let (a, _) = Archive::init(&root, None).unwrap();
+    start_audit_log(&a);
     if !root.join("generated").is_file() {
         let _ = std::fs::remove_dir_all(&a.index);
         eprintln!(

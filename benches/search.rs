@@ -26,6 +26,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
     }
     let _ = fs::remove_dir_all(root);
     let (a, _) = Archive::init(root, None).unwrap();
+    start_audit_log(&a);
     let classifier = Classifier::new(&a.config.classify, &a.nomenclature).unwrap();
     let opts = fixturegen::GenOptions {
         seed: 42,

@@ -21,6 +21,7 @@ fn main() {
     let mb: usize = env_usize("BENCH_MB", 2048);
     let root = data_dir().join(format!("verify-archive-{mb}"));
     let (a, _) = archivist::store::archive::Archive::init(&root, None).unwrap();
+    start_audit_log(&a);
     // 16 boxes of 4 MiB files (scan-sized payload; content does not affect hashing speed).
     if a.box_dirs().is_empty() {
         eprintln!("writing {mb} MB of payload into {} …", root.display());

@@ -95,6 +95,7 @@ fn generate(root: &Path, n: usize) -> Archive {
     )
     .unwrap();
     let a = Archive::open(root, None).unwrap();
+    start_audit_log(&a);
     if root.join("generated").is_file() {
         return a;
     }

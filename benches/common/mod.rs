@@ -78,3 +78,10 @@ pub fn run_measured(cmd: &mut Command) -> ChildRun {
 pub fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
 }
+
+/// Starts the audit log of a generated archive, as ingesting would have: the library
+/// refuses to write to an archive that holds boxes but no audit log (it was deleted).
+pub fn start_audit_log(a: &archivist::store::archive::Archive) {
+    archivist::store::audit::AuditLog::open(&a.journal, &archivist::store::audit::Actor::system())
+        .unwrap();
+}
