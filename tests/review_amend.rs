@@ -129,7 +129,7 @@ fn a_scan_in_review_is_found_by_search_and_in_a_dossier_then_resolved_from_the_c
         "resolve",
         &name,
         "--kind",
-        "order-enrolment",
+        "order-completion",
         "--date",
         "15.03.2024",
         "--group",
