@@ -80,6 +80,7 @@ fn main() {
                 status: archivist::store::document::Status::Active,
                 status_note: None,
                 original: None,
+                history: Vec::new(),
                 ocr: None,
                 results: None,
             };

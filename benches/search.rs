@@ -94,6 +94,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
             status: archivist::store::document::Status::Active,
             status_note: None,
             original: None,
+            history: Vec::new(),
             ocr: None,
             results: None,
         };

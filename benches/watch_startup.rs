@@ -72,6 +72,7 @@ fn meta(a: &Archive, i: usize, year: i32, group: &str) -> DocumentMeta {
         status: archivist::store::document::Status::Active,
         status_note: None,
         original: None,
+        history: Vec::new(),
         ocr: pending.then(|| OcrInfo {
             state: OcrState::Pending,
             at: None,

@@ -102,6 +102,7 @@ fn build_archive(root: &Path, n: usize) -> Vec<String> {
             status: archivist::store::document::Status::Active,
             status_note: None,
             original: None,
+            history: Vec::new(),
             ocr: None,
         };
         let dir = root.join(&box_rel).join("data").join(&e.kind);

@@ -425,6 +425,7 @@ fn meta_for(
         provenance_detail: Default::default(),
         events: Default::default(),
         original: None,
+        history: Vec::new(),
         ocr: None,
         status: Status::Active,
         status_note: None,

@@ -77,9 +77,21 @@ impl Archivist {
         actor: &Actor,
         progress: &mut dyn FnMut(IngestProgress),
     ) -> Result<IngestReport> {
-        let a = &self.archive;
-        refuse_sources_in_archive(a, paths)?;
+        refuse_sources_in_archive(&self.archive, paths)?;
         let _writing = self.writing("archivist ingest")?;
+        self.ingest_in_turn(paths, move_sources, actor, progress)
+    }
+
+    /// [`Archivist::ingest`] for a caller that holds the writer's turn already (a
+    /// resolved review scan is filed inside the turn that handed it to the inbox).
+    pub(crate) fn ingest_in_turn(
+        &self,
+        paths: &[PathBuf],
+        move_sources: bool,
+        actor: &Actor,
+        progress: &mut dyn FnMut(IngestProgress),
+    ) -> Result<IngestReport> {
+        let a = &self.archive;
         let filter = Filter::new(&a.config.watch.ignore)?;
         let inputs = inputs_from_paths(paths, &filter, move_sources)?;
         let mut ing = open_ingestor(a, actor)?;
@@ -203,7 +215,7 @@ impl Archivist {
 }
 
 /// The pipeline on an archive whose lock is held (a damaged index is rebuilt).
-fn open_ingestor<'a>(
+pub(super) fn open_ingestor<'a>(
     a: &'a crate::store::archive::Archive,
     actor: &Actor,
 ) -> anyhow::Result<Ingestor<'a>> {

@@ -158,6 +158,12 @@ impl Archivist {
     /// or destroyed (its tombstone, the act and when).
     pub fn show(&self, id: &str) -> Result<DocumentView> {
         let a = self.archive();
+        if let Some(name) = id.trim().strip_prefix(crate::store::review::ID_PREFIX) {
+            return Err(NotFound(format!(
+                "{name:?} is a scan waiting in review, not a filed document: see `archivist review show {name}`"
+            ))
+            .into());
+        }
         let want = id.trim().to_ascii_lowercase();
         if want.len() < 6 || !want.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Invalid(format!(

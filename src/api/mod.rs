@@ -6,13 +6,16 @@
 //! State changes take the [`Actor`] who asks for them, so the audit log names the person
 //! (the operating-system user on the command line, the signed-in user on the web).
 
+mod amend;
 mod ingest;
 pub mod integrity;
 pub mod print;
 pub mod records;
 mod retention;
+pub mod review;
 mod search;
 
+pub use amend::{Amended, Amendment};
 pub use ingest::{IngestProgress, IngestReport, OcrDocument, OcrReport, OcrTarget};
 pub use search::{CheckReport, Reindexed};
 

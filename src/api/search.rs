@@ -56,6 +56,12 @@ impl Archivist {
         let a = self.archive();
         let mut in_archive: BTreeSet<String> = a.catalogue()?.into_keys().collect();
         in_archive.extend(crate::store::archive::tombstone_ids(a)?);
+        // Scans waiting in review are indexed too (`review:<name>`).
+        in_archive.extend(
+            crate::store::review::names(a)
+                .iter()
+                .map(|n| crate::store::review::id_of(n)),
+        );
         let in_index: BTreeSet<String> = self.index()?.all_ids()?.into_iter().collect();
         let missing: Vec<String> = in_archive.difference(&in_index).cloned().collect();
         let orphans: Vec<String> = in_index.difference(&in_archive).cloned().collect();

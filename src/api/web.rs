@@ -1,6 +1,6 @@
 //! Use cases only the web interface asks for: the dashboard's figures, boxes and one
 //! box's page, a document page (the library's [`show`](Archivist::show) with the holds,
-//! case and fixity runs that concern it), the review queue, scans sent to the browser
+//! case and fixity runs that concern it), scans sent to the browser
 //! (audited), an act's files and history, and the inbox watcher inside `serve`, which
 //! steps aside between batches while a web request changes the archive
 //! ([`Archivist::beside_watcher`]).
@@ -22,14 +22,14 @@ use tantivy::schema::IndexRecordOption;
 
 use super::integrity::DocumentView;
 use super::{Actor, Archivist};
-use crate::error::{Invalid, NotFound, Refused, Result};
+use crate::error::{NotFound, Refused, Result};
 use crate::ingest::watch::WatchEvent;
 use crate::records::hold::Hold;
 use crate::records::retention;
 use crate::search::{Hit, SearchIndex};
 use crate::store::archive::Archive;
 use crate::store::audit::{self, AuditLog, AuditRecord, Event};
-use crate::store::document::{CaseKey, DocumentMeta, DropSidecar};
+use crate::store::document::CaseKey;
 
 // ---------------------------------------------------------------------------------------
 // The index, opened once per process for the pages that read it often (the reader
@@ -91,8 +91,9 @@ fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Notes beside a scan in review or the quarantine (reason, template, text), not scans.
 fn is_note(name: &str) -> bool {
-    name.ends_with(".reason.txt") || name.ends_with(".toml") || name.starts_with('.')
+    crate::store::review::is_note(name)
 }
 
 impl Archivist {
@@ -470,222 +471,7 @@ impl Archivist {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// The review queue (scans the pipeline could not file alone), and amend
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ReviewItem {
-    /// The file name in `ROOT/review/` (its identity in the queue).
-    pub name: String,
-    pub size: u64,
-    pub received: Option<DateTime<Utc>>,
-    pub reason: String,
-    /// What the pipeline found, from the template beside the scan.
-    pub found: DropSidecar,
-    /// OCR or text found on the scan, when the library keeps it (not yet: issue 11).
-    pub text: String,
-}
-
-fn review_names(a: &Archive) -> Vec<String> {
-    let mut v: Vec<String> = files_in(&a.review, |n| !is_note(n))
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    v.sort();
-    v
-}
-
-fn review_item(a: &Archive, name: &str) -> ReviewItem {
-    let path = a.review.join(name);
-    let meta = std::fs::metadata(&path).ok();
-    let note =
-        std::fs::read_to_string(a.review.join(format!("{name}.reason.txt"))).unwrap_or_default();
-    let reason = note
-        .lines()
-        .find_map(|l| l.strip_prefix("reason: "))
-        .unwrap_or("")
-        .to_string();
-    let received = note
-        .lines()
-        .find_map(|l| l.strip_prefix("time: "))
-        .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
-        .map(|t| t.with_timezone(&Utc));
-    let template =
-        std::fs::read_to_string(a.review.join(format!("{name}.toml"))).unwrap_or_default();
-    // Lines a person was meant to fill (`kind = ""`) are kept; unknown keys are ignored.
-    let found = toml::from_str::<toml::Table>(&template)
-        .ok()
-        .and_then(|mut t| {
-            t.retain(|k, _| {
-                let k: &str = k;
-                matches!(
-                    k,
-                    "kind"
-                        | "group"
-                        | "date"
-                        | "year"
-                        | "number"
-                        | "title"
-                        | "programme"
-                        | "learners"
-                )
-            });
-            t.try_into::<DropSidecar>().ok()
-        })
-        .unwrap_or_default();
-    ReviewItem {
-        name: name.to_string(),
-        size: meta.as_ref().map(|m| m.len()).unwrap_or(0),
-        received,
-        reason,
-        found,
-        text: String::new(),
-    }
-}
-
-impl Archivist {
-    /// The scans waiting for a person.
-    pub fn review_list(&self) -> Result<Vec<ReviewItem>> {
-        let a = self.archive();
-        Ok(review_names(a).iter().map(|n| review_item(a, n)).collect())
-    }
-
-    /// One scan in review, found by its name among the queue's files.
-    pub fn review_show(&self, name: &str) -> Result<ReviewItem> {
-        let a = self.archive();
-        if !review_names(a).iter().any(|n| n == name) {
-            return Err(NotFound(format!("there is no scan {name:?} waiting for review")).into());
-        }
-        Ok(review_item(a, name))
-    }
-
-    /// The scan file of a review item.
-    pub fn review_scan(&self, name: &str) -> Result<PathBuf> {
-        self.review_show(name)?;
-        Ok(self.archive().review.join(name))
-    }
-
-    /// Completes a scan's metadata and sends it back to the inbox with its sidecar,
-    /// where the pipeline files it (validated by the sidecar parser first).
-    pub fn review_resolve(
-        &self,
-        name: &str,
-        fields: &DropSidecar,
-        actor: &Actor,
-    ) -> Result<PathBuf> {
-        let a = self.archive();
-        self.review_show(name)?;
-        let text = toml::to_string(fields).context("cannot write the metadata")?;
-        let parsed = DropSidecar::parse(&text).map_err(Invalid)?;
-        match parsed.kind.as_deref() {
-            Some(k) if a.nomenclature.kind(k).is_some() => {}
-            _ => {
-                return Err(Invalid(format!(
-                    "choose the kind of document (one of {})",
-                    a.nomenclature.kind_ids().join(", ")
-                ))
-                .into());
-            }
-        }
-        if parsed.date.is_none() && parsed.year.is_none() {
-            return Err(Invalid("give the document's date or at least its year".into()).into());
-        }
-        let dest = crate::store::fsutil::unique_path(&a.inbox, name);
-        let dest_name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // The sidecar first: when the scan appears, its metadata is already there.
-        crate::store::fsutil::write_atomic(
-            &a.inbox.join(format!("{dest_name}.toml")),
-            text.as_bytes(),
-            true,
-        )
-        .context("cannot write the sidecar into the inbox")?;
-        crate::store::fsutil::move_file(&a.review.join(name), &dest)
-            .with_context(|| format!("cannot move {name} into the inbox"))?;
-        for note in [format!("{name}.reason.txt"), format!("{name}.toml")] {
-            let _ = std::fs::remove_file(a.review.join(note));
-        }
-        audit_one(
-            a,
-            actor,
-            Event::new("review-resolved")
-                .path(a.rel(&dest))
-                .details(json!({"file": name, "metadata": parsed})),
-        )?;
-        Ok(dest)
-    }
-
-    /// Refuses a scan in review: it goes to the quarantine with the reason.
-    pub fn review_reject(&self, name: &str, reason: &str, actor: &Actor) -> Result<PathBuf> {
-        self.beside_watcher(|| {
-            let _w = self.writing("archivist serve: review reject")?;
-            self.review_reject_inner(name, reason, actor)
-        })
-    }
-
-    fn review_reject_inner(&self, name: &str, reason: &str, actor: &Actor) -> Result<PathBuf> {
-        let a = self.archive();
-        self.review_show(name)?;
-        if reason.trim().is_empty() {
-            return Err(Invalid("give the reason for rejecting the scan".into()).into());
-        }
-        let dir = a.quarantine.join(Utc::now().format("%Y-%m-%d").to_string());
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let dest = crate::store::fsutil::unique_path(&dir, name);
-        let dest_name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        crate::store::fsutil::write_atomic(
-            &dir.join(format!("{dest_name}.reason.txt")),
-            format!(
-                "file: {name}\noutcome: rejected in review\nreason: {}\nby: {actor}\ntime: {}\n",
-                reason.trim(),
-                Utc::now().to_rfc3339()
-            )
-            .as_bytes(),
-            true,
-        )?;
-        crate::store::fsutil::move_file(&a.review.join(name), &dest)
-            .with_context(|| format!("cannot move {name} to the quarantine"))?;
-        for note in [format!("{name}.reason.txt"), format!("{name}.toml")] {
-            let _ = std::fs::remove_file(a.review.join(note));
-        }
-        audit_one(
-            a,
-            actor,
-            Event::new("review-rejected")
-                .path(a.rel(&dest))
-                .details(json!({"file": name, "reason": reason.trim()})),
-        )?;
-        Ok(dest)
-    }
-
-    /// Moves a document to the right box. Not available until the library implements
-    /// it (issue 11); refused with the reason.
-    pub fn amend(&self, id: &str, change: &Amendment, _actor: &Actor) -> Result<DocumentMeta> {
-        let id = self.show(id)?.id;
-        let _ = change;
-        Err(Refused(format!(
-            "correcting document {} is not available yet: the library's amend (issue 11) has not landed",
-            &id[..12.min(id.len())]
-        ))
-        .into())
-    }
-}
-
-/// What an archivist corrects on a filed document.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Amendment {
-    pub kind: Option<String>,
-    pub date: Option<NaiveDate>,
-    pub group: Option<String>,
-    pub number: Option<String>,
-    pub title: Option<String>,
-}
+pub use super::amend::{Amended, Amendment};
 
 // ---------------------------------------------------------------------------------------
 // The watcher inside `serve`. The library's watch pins the writer lock for as long as it

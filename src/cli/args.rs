@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use archivist::search::{Filters, SearchRequest};
+use archivist::store::document::Status;
 
 #[derive(Parser)]
 #[command(
@@ -122,6 +123,14 @@ pub enum Command {
     Print(super::print::PrintCommand),
     /// The web interface, with the inbox watcher (prints the URL).
     Serve(super::serve::ServeArgs),
+    /// Scans waiting for a person: list, show, resolve (file them), reject.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Correct a filed document's group, date, kind, number or title; it moves to the
+    /// right box (crash-safe, audited, kept in its history).
+    Amend(AmendArgs),
     /// Users of the web interface: add, list, passwd, disable, enable.
     User {
         #[command(subcommand)]
@@ -144,6 +153,10 @@ pub struct SearchArgs {
     pub to: Option<i32>,
     #[arg(long)]
     pub group: Option<String>,
+    /// Only documents in this state: active, destroyed, or "in review" (scans waiting
+    /// for a person).
+    #[arg(long, value_parser = ["active", "destroyed", "in review", "review"])]
+    pub status: Option<String>,
     /// Hits per page.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
@@ -161,7 +174,7 @@ impl From<SearchArgs> for SearchRequest {
                 year_from: a.year.or(a.from),
                 year_to: a.year.or(a.to),
                 group: a.group,
-                status: None,
+                status: a.status.as_deref().map(Status::parse),
             },
             page: a.page,
             per_page: a.limit,
@@ -232,4 +245,68 @@ pub enum AuditCommand {
     },
     /// Print the audit log's head ("SEQ HASH") to keep outside the archive.
     Head,
+}
+
+/// Dates as YYYY-MM-DD or ДД.ММ.ГГГГ.
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .map_err(|_| format!("{s:?} is not a date: write YYYY-MM-DD or DD.MM.YYYY"))
+}
+
+#[derive(Subcommand)]
+pub enum ReviewCommand {
+    /// The scans waiting for review.
+    List,
+    /// One scan: why it waits, what was found, the candidates with context, its text.
+    Show {
+        /// The scan's file name in the review folder (or its id review:NAME).
+        name: String,
+    },
+    /// Complete a scan's metadata and file it (as a dropped sidecar would).
+    Resolve {
+        name: String,
+        /// The kind of document (an id from the nomenclature).
+        #[arg(long)]
+        kind: String,
+        #[arg(long, value_parser = parse_date, required_unless_present = "year")]
+        date: Option<NaiveDate>,
+        /// Only when the date is unknown.
+        #[arg(long, conflicts_with = "date")]
+        year: Option<i32>,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        number: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        programme: Option<String>,
+        /// A learner named on the document (repeat for each).
+        #[arg(long = "learner")]
+        learners: Vec<String>,
+    },
+    /// Refuse a scan: it goes to the quarantine with the reason.
+    Reject {
+        name: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Args)]
+pub struct AmendArgs {
+    /// The document's id (or an unambiguous prefix of at least 6 characters).
+    pub id: String,
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub number: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
 }

@@ -12,6 +12,7 @@ mod learner;
 mod print;
 mod render;
 mod retention;
+mod review;
 mod search;
 mod serve;
 mod user;
@@ -188,6 +189,8 @@ pub fn main() -> ExitCode {
         },
         Command::Serve(a) => handle(&ctx, |c| serve::serve(c, a)),
         Command::User { command } => handle(&ctx, |c| user::run(c, command)),
+        Command::Review { command } => handle(&ctx, |c| review::run(c, command)),
+        Command::Amend(a) => handle(&ctx, |c| review::amend(c, a)),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(exit::FAILURE as u8))
 }

@@ -42,6 +42,8 @@ impl Ingestor<'_> {
         self.clear_intents()?;
         self.remove_sources(&batch.remove);
         self.index.add_all(&batch.indexed);
+        self.index
+            .forget_review(&batch.indexed, &self.archive.review);
         Ok(receipts)
     }
 
@@ -70,6 +72,16 @@ impl Ingestor<'_> {
             let receipt = match outcome {
                 Ok(Claim::Done) => {
                     batch.events.push(t.event);
+                    // A scan sent to review is findable at once (status "in review"),
+                    // from the notes now beside it.
+                    if t.receipt.outcome == Outcome::Review
+                        && let Some(name) = t.dest.file_name().and_then(|n| n.to_str())
+                    {
+                        let item = crate::store::review::read(self.archive, name);
+                        batch
+                            .indexed
+                            .push(crate::store::review::index_entry(self.archive, &item));
+                    }
                     t.receipt
                 }
                 Ok(Claim::Gone) => {

@@ -67,6 +67,35 @@ impl<'a> Indexer<'a> {
         }
     }
 
+    /// A scan resolved from review and filed by this batch leaves its `review:<name>`
+    /// entry behind (when it was filed by a watcher after `review resolve` handed it to
+    /// the inbox); an entry whose scan is no longer in review is dropped.
+    pub fn forget_review(&mut self, docs: &[(DocumentMeta, String)], review: &std::path::Path) {
+        if self.broken {
+            return;
+        }
+        let Some(sink) = self.sink.as_mut() else {
+            return;
+        };
+        let mut any = false;
+        for (m, _) in docs {
+            if m.status == crate::store::document::Status::Review
+                || m.source_name.is_empty()
+                || review.join(&m.source_name).exists()
+            {
+                continue;
+            }
+            if let Err(e) = sink.remove(&crate::store::review::id_of(&m.source_name)) {
+                self.fail(e);
+                return;
+            }
+            any = true;
+        }
+        if any && let Err(e) = sink.commit_soon() {
+            self.fail(e);
+        }
+    }
+
     /// Adds or replaces one document and commits.
     pub fn put(&mut self, meta: &DocumentMeta, text: &str) {
         if self.broken {
@@ -155,6 +184,13 @@ impl Ingestor<'_> {
     pub fn repair_index(&mut self, report: &CheckReport) -> IndexRepair {
         let mut out = IndexRepair::default();
         for id in &report.missing_from_index {
+            if let Some(name) = id.strip_prefix(crate::store::review::ID_PREFIX) {
+                let item = crate::store::review::read(self.archive, name);
+                let (meta, text) = crate::store::review::index_entry(self.archive, &item);
+                self.index.put_uncommitted(&meta, &text);
+                out.added.push(id.clone());
+                continue;
+            }
             let Some(loc) = report.locations.get(id) else {
                 continue;
             };
@@ -178,8 +214,12 @@ impl Ingestor<'_> {
             out.added.push(id.clone());
         }
         for id in &report.index_without_document {
-            // A document archived since the comparison is not an orphan.
-            if !self.catalogue.contains_key(id) {
+            // A document archived since the comparison is not an orphan (nor a scan
+            // that entered review since).
+            let in_review = id
+                .strip_prefix(crate::store::review::ID_PREFIX)
+                .is_some_and(|n| self.archive.review.join(n).is_file());
+            if !self.catalogue.contains_key(id) && !in_review {
                 self.index.remove(id);
                 out.removed.push(id.clone());
             }

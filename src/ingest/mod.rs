@@ -9,6 +9,7 @@
 //! - [`source`]: every read, move and removal of a source, without following links;
 //! - [`receipt`]: the record every file gets.
 
+pub mod amend;
 pub mod classify;
 pub mod commit;
 pub mod indexing;

@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::ingest::amend::AmendLine;
 use crate::ingest::pipeline::Ingestor;
 use crate::store::archive;
 use crate::store::audit::Event;
@@ -60,6 +61,7 @@ enum Line {
     Placement(Intent),
     Transfer(Moving),
     Touch(Touch),
+    Amend(AmendLine),
 }
 
 impl<'a> Ingestor<'a> {
@@ -78,6 +80,11 @@ impl<'a> Ingestor<'a> {
             },
             true,
         )
+    }
+
+    /// Appends one intent line and makes it durable before anything it names is done.
+    pub(crate) fn intent_line_synced<T: Serialize>(&mut self, it: &T) -> Result<()> {
+        self.intent_line(it, true)
     }
 
     /// Makes the intent lines so far durable (before the moves they name).
@@ -136,6 +143,13 @@ impl<'a> Ingestor<'a> {
                 Line::Placement(it) => boxes.insert(it.box_rel.clone()),
                 Line::Touch(t) => boxes.insert(t.touch.clone()),
                 Line::Transfer(_) => false,
+                Line::Amend(m) => boxes.insert(
+                    a.rel(
+                        &a.boxes
+                            .join(m.amend.to_year.to_string())
+                            .join(&m.amend.to_group),
+                    ),
+                ),
             };
         }
         let mut cleaned = 0;
@@ -159,7 +173,7 @@ impl<'a> Ingestor<'a> {
         let mut events = Vec::new();
         let mut receipts = Vec::new();
         let mut touched = BTreeSet::new();
-        let (mut placements, mut transfers) = (Vec::new(), Vec::new());
+        let (mut placements, mut transfers, mut amends) = (Vec::new(), Vec::new(), Vec::new());
         for l in lines {
             match l {
                 Line::Placement(it) => placements.push(it),
@@ -170,6 +184,7 @@ impl<'a> Ingestor<'a> {
                     touched.insert(t.touch);
                 }
                 Line::Touch(_) => {}
+                Line::Amend(m) => amends.push(m.amend),
             }
         }
         if !placements.is_empty() {
@@ -177,6 +192,16 @@ impl<'a> Ingestor<'a> {
         }
         if !transfers.is_empty() {
             recover_transfers(a, transfers, &mut events, &mut receipts)?;
+        }
+        // An amend named in the log is finished (its old files stay until the new box
+        // lists the copies, so finishing is always possible).
+        for mv in &amends {
+            self.complete_amend(mv).with_context(|| {
+                format!(
+                    "cannot finish moving document {} to {}/{} after a crash",
+                    mv.id, mv.to_year, mv.to_group
+                )
+            })?;
         }
         for key in &touched {
             let rel = Path::new(key);

@@ -10,7 +10,7 @@ use tantivy::DocId;
 
 use crate::config::nomenclature::Nomenclature;
 use crate::search::index::SearchIndex;
-use crate::store::document::CaseKey;
+use crate::store::document::{CaseKey, Status};
 
 /// One case as the index sees it (no retention rules applied).
 #[derive(Debug, Clone)]
@@ -109,11 +109,16 @@ pub fn case_stats(ix: &SearchIndex, nom: &Nomenclature) -> Result<Vec<CaseStats>
             } else {
                 None
             };
-            let destroyed = status
+            let status_text = status
                 .term_ords(doc)
                 .next()
                 .map(|o| text(&status, 3, o))
-                .is_some_and(|s| s == "destroyed");
+                .unwrap_or_default();
+            // Scans in review belong to no case until a person files them.
+            if status_text == Status::Review.as_str() {
+                continue;
+            }
+            let destroyed = status_text == "destroyed";
             let a = acc
                 .entry(CaseKey {
                     index: c,

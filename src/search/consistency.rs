@@ -110,8 +110,8 @@ pub fn index_ids(ix: &SearchIndex) -> Result<BTreeSet<String>> {
 }
 
 /// Every document the boxes hold: scans named in the manifests, and destroyed documents
-/// whose tombstone sidecar is listed without a scan. One manifest read per box; only
-/// tombstones are opened (for their id).
+/// whose tombstone sidecar is listed without a scan (one manifest read per box; only
+/// tombstones are opened, for their id); and every scan waiting in review.
 pub fn archive_ids(a: &Archive) -> Result<BTreeMap<String, DocRef>> {
     let mut out = BTreeMap::new();
     for dir in a.box_dirs() {
@@ -149,6 +149,17 @@ pub fn archive_ids(a: &Archive) -> Result<BTreeMap<String, DocRef>> {
                 );
             }
         }
+    }
+    // Scans waiting in review are indexed too (`review:<name>`); their notes are in the
+    // review folder, which `DocRef` names with an empty sidecar.
+    for name in crate::store::review::names(a) {
+        out.insert(
+            crate::store::review::id_of(&name),
+            DocRef {
+                box_rel: a.rel(&a.review),
+                sidecar: String::new(),
+            },
+        );
     }
     Ok(out)
 }

@@ -15,7 +15,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use super::analyzer::{ANALYZER, analyzer};
 use super::schema::{Fields, SCHEMA_VERSION, schema};
-use crate::store::document::DocumentMeta;
+use crate::store::document::{DocumentMeta, Status};
 
 pub trait IndexSink: Send {
     fn add(&mut self, meta: &DocumentMeta, text: &str) -> anyhow::Result<()>;
@@ -144,7 +144,9 @@ impl SearchIndex {
         let f = &self.fields;
         let mut d = TantivyDocument::default();
         d.add_text(f.id, &meta.id);
-        d.add_text(f.kind, &meta.kind);
+        if !meta.kind.is_empty() {
+            d.add_text(f.kind, &meta.kind);
+        }
         d.add_i64(f.year, meta.year as i64);
         if let Some(g) = &meta.group {
             d.add_text(f.group, g);
@@ -171,9 +173,13 @@ impl SearchIndex {
         d.add_text(f.text, text);
         d.add_text(f.box_path, &meta.box_path);
         d.add_text(f.file, &meta.file);
-        d.add_text(f.case_index, &meta.case.index);
-        d.add_text(f.period, &meta.case.period);
-        d.add_u64(f.epk, meta.case.epk as u64);
+        // A scan in review belongs to no case yet: without a case term, retention and
+        // acts never count it.
+        if meta.status != Status::Review {
+            d.add_text(f.case_index, &meta.case.index);
+            d.add_text(f.period, &meta.case.period);
+            d.add_u64(f.epk, meta.case.epk as u64);
+        }
         d.add_text(f.status, meta.status.as_str());
         if let Some(n) = &meta.status_note {
             d.add_text(f.note, n);

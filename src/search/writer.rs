@@ -134,6 +134,11 @@ pub fn rebuild(
             }
         }
     }
+    // Scans waiting in review are findable too: the review folder is part of what the
+    // index is derived from.
+    for (meta, text) in crate::store::review::index_entries(a) {
+        writer.add_document(ix.document(&meta, &text))?;
+    }
     writer.commit().context("cannot commit the rebuilt index")?;
     writer
         .wait_merging_threads()

@@ -71,6 +71,27 @@ pub struct DocumentMeta {
     /// ingest or after OCR. Absent in sidecars written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<crate::ru::results::DocResults>,
+    /// Earlier places and metadata of the document, oldest first (`amend`). Absent (and
+    /// not written) while the document was never corrected, so older sidecars read, and
+    /// are written, byte for byte as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One correction of a document: where it was, by whom and when, and what its fields
+/// said before.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub action: String,
+    /// The scan's path relative to the root before the change.
+    pub from: String,
+    /// The scan's path relative to the root after the change.
+    pub to: String,
+    /// The fields changed, with their earlier values ("" = not set).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub was: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -113,6 +134,10 @@ pub enum Status {
     Active,
     /// Destroyed under an act: the sidecar stays as the tombstone.
     Destroyed,
+    /// A scan waiting in `ROOT/review/` for a person (only ever in the index, never in a
+    /// box's sidecar): findable before anyone has classified it.
+    #[serde(rename = "in review")]
+    Review,
 }
 
 impl Status {
@@ -120,6 +145,7 @@ impl Status {
         match self {
             Status::Active => "active",
             Status::Destroyed => "destroyed",
+            Status::Review => "in review",
         }
     }
 
@@ -127,6 +153,7 @@ impl Status {
     pub fn parse(s: &str) -> Status {
         match s {
             "destroyed" => Status::Destroyed,
+            "in review" | "review" | "in-review" => Status::Review,
             _ => Status::Active,
         }
     }
@@ -361,6 +388,7 @@ impl DocumentMeta {
             original: f.original,
             ocr: OcrInfo::needed(f.info),
             results: f.results,
+            history: Vec::new(),
         }
     }
 

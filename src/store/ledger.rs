@@ -57,6 +57,8 @@ impl Ledger {
                 false
             }
             "destroyed" => true,
+            // A document moved by `amend` lives at the record's path from then on.
+            "amended" => false,
             "fixity-checked" => {
                 self.fixity_checked += 1;
                 return;
@@ -88,6 +90,7 @@ impl Ledger {
             &[
                 "\"action\":\"archived\"",
                 "\"action\":\"destroyed\"",
+                "\"action\":\"amended\"",
                 "\"action\":\"fixity-checked\"",
             ],
             |r| l.feed(&r),

@@ -12,3 +12,4 @@ pub mod jsonl;
 pub mod ledger;
 pub mod lock;
 pub mod receipts;
+pub mod review;

@@ -236,6 +236,10 @@ pub async fn page(
     Path(id): Path<String>,
     axum::extract::Query(n): axum::extract::Query<Notice>,
 ) -> PageResult {
+    // A scan in review (found by search) has its own page.
+    if let Some(name) = id.strip_prefix(crate::store::review::ID_PREFIX) {
+        return Ok(see_other(&format!("/review/{}", super::enc(name))));
+    }
     let a = app.archivist.clone();
     let v = blocking(move || a.document(&id)).await?;
     let notice = match n.done.as_deref() {

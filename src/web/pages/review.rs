@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::document::{disposition, send_file};
 use super::{enc, opt, see_other};
-use crate::api::web::ReviewItem;
+use crate::api::review::ReviewItem;
 use crate::store::document::DropSidecar;
 use crate::web::AppState;
 use crate::web::auth::Me;

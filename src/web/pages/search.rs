@@ -68,7 +68,8 @@ pub fn pieces(s: &str) -> Vec<Piece> {
 }
 
 pub struct HitView {
-    pub id: String,
+    /// Where the title links: the document page, or the review page of a scan in review.
+    pub href: String,
     pub title: String,
     pub kind: String,
     pub date: String,
@@ -86,9 +87,15 @@ pub fn hit_view(h: &Hit, kind_name: &str) -> HitView {
     let (status, status_class) = match h.status {
         Status::Active => ("", ""),
         Status::Destroyed => (RU.status_destroyed, "bad"),
+        Status::Review => (RU.status_review, "warn"),
+    };
+    // A scan waiting in review has no document page: it links to its review page.
+    let href = match h.id.strip_prefix(crate::store::review::ID_PREFIX) {
+        Some(name) if h.status == Status::Review => format!("/review/{}", enc(name)),
+        _ => format!("/doc/{}", enc(&h.id)),
     };
     HitView {
-        id: h.id.clone(),
+        href,
         title: h.title.clone().unwrap_or_else(|| kind_name.to_string()),
         kind: kind_name.to_string(),
         date: h.date.as_deref().map(text::iso_date).unwrap_or_default(),
@@ -201,7 +208,7 @@ pub fn status_label(s: &str) -> String {
     match s {
         "active" => RU.status_active.into(),
         "destroyed" => RU.status_destroyed.into(),
-        "review" => RU.status_review.into(),
+        "review" | "in review" => RU.status_review.into(),
         other => other.into(),
     }
 }
