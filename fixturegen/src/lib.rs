@@ -171,6 +171,59 @@ pub fn plain_pdf(lines: &[&str]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// How [`text_pdf`] renders given lines.
+#[derive(Debug, Clone)]
+pub struct TextPdfOptions {
+    /// Seeds the paper noise and the skew.
+    pub seed: u64,
+    /// Raster resolution (50–600).
+    pub dpi: u32,
+    /// No text layer: the page is an image only, for OCR.
+    pub image_only: bool,
+    pub jpeg_quality: u8,
+    /// The PDF's creation date.
+    pub date: NaiveDate,
+}
+
+/// A scanned-looking PDF of the given lines, in the fixtures' font and page layout: one
+/// printed line per line (a line too wide for the page wraps at a space), pages added as
+/// needed, a text layer that holds exactly these lines unless `image_only`. For tests and
+/// benches that write their own documents (e.g. the learner-names harness).
+pub fn text_pdf(lines: &[String], opts: &TextPdfOptions) -> Result<Vec<u8>> {
+    let metrics = Metrics::new();
+    let mut cache: GlyphCache = HashMap::new();
+    let mut rng = fastrand::Rng::with_seed(opts.seed);
+    let mut layout = Layout::new(&metrics);
+    for line in lines {
+        if line.trim().is_empty() {
+            layout.gap(BODY * 0.6);
+        } else {
+            layout.para(line, BODY, 0.0);
+        }
+    }
+    let dpi = opts.dpi.clamp(50, 600);
+    let mut pdf_pages = Vec::with_capacity(layout.pages.len());
+    for lines in &layout.pages {
+        let deg = rng.f32() * 0.4 + 0.1;
+        let skew = Skew::new(if rng.bool() { deg } else { -deg });
+        let raster = render_page(lines, dpi, skew, false, &metrics, &mut cache, &mut rng);
+        let text_ops = if opts.image_only {
+            Vec::new()
+        } else {
+            text_layer(lines, skew, &metrics)
+        };
+        pdf_pages.push(PdfPage {
+            jpeg: encode_jpeg(&raster, opts.jpeg_quality)?,
+            px_w: raster.px_w,
+            px_h: raster.px_h,
+            w_pt: PAGE_W,
+            h_pt: PAGE_H,
+            text_ops,
+        });
+    }
+    build_pdf(&pdf_pages, opts.date)
+}
+
 /// Writes `scan_NNNN.pdf` files and `expected.json` into `dir`.
 pub fn write_set(dir: &Path, opts: &GenOptions) -> Result<Vec<Expected>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -198,11 +198,59 @@ fn given_edits(
     }
     match (q_full, m_full) {
         (Some(q), Some(m)) => {
-            let (q, m) = (given_stem(q), given_stem(m));
-            let tol = given_tolerance(q.chars().count().max(m.chars().count()));
-            levenshtein(q, m, tol)
+            let (qs, ms) = (given_stem(q), given_stem(m));
+            let tol = given_tolerance(qs.chars().count().max(ms.chars().count()));
+            let on_stems = levenshtein(qs, ms, tol);
+            // A nominative can look like a case form of a shorter stem («Артём» like an
+            // instrumental in -ем, «Сергей» in -ей), so its stem and that of «Артёму»
+            // differ; a query is usually typed in the nominative, so its case forms
+            // are also tried, whole words against the written word.
+            let whole_tol = surname_tolerance(m.chars().count());
+            let on_forms = given_paradigm(q)
+                .iter()
+                .filter_map(|f| levenshtein(f, m, whole_tol))
+                .min();
+            match (on_stems, on_forms) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
         }
         _ => Some(0),
+    }
+}
+
+/// The case forms of a given name or patronymic written in the nominative («артем» →
+/// «артема», «артему», «артемом» …; «мария» → «марии», «марию», «марией»), read off its
+/// ending; a name that does not decline (or is not a nominative) gives itself.
+pub fn given_paradigm(nominative: &str) -> Vec<String> {
+    let forms = |stem: &str, ends: &[&str]| -> Vec<String> {
+        ends.iter().map(|e| format!("{stem}{e}")).collect()
+    };
+    let w = nominative;
+    let last = w.chars().next_back();
+    if let Some(stem) = w.strip_suffix("ия") {
+        return forms(stem, &["ия", "ии", "ию", "ией"]);
+    }
+    if let Some(stem) = w.strip_suffix("ья") {
+        return forms(stem, &["ья", "ьи", "ье", "ью", "ьей"]);
+    }
+    if let Some(stem) = w.strip_suffix('а') {
+        return forms(stem, &["а", "ы", "и", "е", "у", "ой", "ою"]);
+    }
+    if let Some(stem) = w.strip_suffix('я') {
+        return forms(stem, &["я", "и", "е", "ю", "ей", "ею"]);
+    }
+    if let Some(stem) = w.strip_suffix('й') {
+        return forms(stem, &["й", "я", "ю", "ем", "е"]);
+    }
+    if let Some(stem) = w.strip_suffix('ь') {
+        return forms(stem, &["ь", "я", "ю", "ем", "е", "и", "ью"]);
+    }
+    match last {
+        Some(c) if c.is_alphabetic() && !"аеиоуыэюя".contains(c) => {
+            forms(w, &["", "а", "у", "ом", "ем", "е"])
+        }
+        _ => vec![w.to_string()],
     }
 }
 
@@ -412,6 +460,41 @@ mod tests {
         assert_eq!(levenshtein("иванов", "иваиов", 2), Some(1));
         assert_eq!(levenshtein("иванов", "петров", 2), None);
         assert_eq!(levenshtein("", "аб", 2), Some(2));
+    }
+
+    #[test]
+    fn nominatives_that_look_declined_match_their_case_forms() {
+        // «Артём» ends like an instrumental (-ем), «Сергей» like one in -ей: the stems of
+        // the nominative and of «Артёму» differ, the nominative's paradigm does not.
+        let q = q("Королёв Артём Викторович");
+        for s in [
+            "Королеву Артему Викторовичу",
+            "Королева Артема Викторовича",
+            "Королевым Артемом Викторовичем",
+            "Королеву Артсму Викторовичу",
+        ] {
+            assert!(q.matches(&parse_name(s).unwrap()).is_some(), "{s}");
+        }
+        let sergey = super::NameQuery::new(parse_name("Лебедев Сергей Олегович").unwrap());
+        assert!(
+            sergey
+                .matches(&parse_name("Лебедеву Ссргею Олеговичу").unwrap())
+                .is_some()
+        );
+        // … but other names with the same initial stay apart.
+        let maria = super::NameQuery::new(parse_name("Иванова Мария Петровна").unwrap());
+        for s in ["Ивановой Марине Петровне", "Иванова Марина Петровна"]
+        {
+            assert!(maria.matches(&parse_name(s).unwrap()).is_none(), "{s}");
+        }
+        assert!(
+            q.matches(&parse_name("Королеву Арсению Викторовичу").unwrap())
+                .is_none()
+        );
+        assert_eq!(
+            given_paradigm("мария"),
+            vec!["мария", "марии", "марию", "марией"]
+        );
     }
 
     #[test]

@@ -67,6 +67,8 @@ struct Word {
     dot: bool,
     /// Runs into a digit or an underscore: part of something else.
     glued: bool,
+    /// Only a row number runs into it, from before («1И.С.Волков»: OCR lost the space).
+    numbered: bool,
     gap: Gap,
 }
 
@@ -76,7 +78,9 @@ impl Word {
     }
 
     fn is_initial(&self) -> bool {
-        !self.glued && self.letters() == 1 && matches!(self.shape, Shape::Title)
+        (!self.glued || (self.numbered && self.dot))
+            && self.letters() == 1
+            && matches!(self.shape, Shape::Title)
     }
 
     /// A capitalised or upper-case Cyrillic word that can be part of a name.
@@ -137,6 +141,7 @@ fn words(text: &str) -> Vec<Word> {
         if c.is_alphabetic() {
             let start = chars[i].0;
             let mut raw = String::new();
+            let mut lower_from: Option<usize> = None;
             let mut j = i;
             while j < n {
                 let c = chars[j].1;
@@ -173,7 +178,15 @@ fn words(text: &str) -> Vec<Word> {
                             k += 1;
                         }
                         if let Some(l) = at(k).filter(|l| l.is_alphabetic()) {
-                            if l.is_uppercase() {
+                            // OCR may read the rest of a lower-case word in capitals
+                            // («Кали-\nHUH»): after a lower-case letter, a capital
+                            // followed by another one goes on the word, not a new part
+                            // of a double surname («Римского-\nКорсакова»).
+                            let caps_run = at(k + 1).is_some_and(char::is_uppercase)
+                                && raw.chars().last().is_some_and(char::is_lowercase);
+                            if caps_run {
+                                lower_from = Some(raw.chars().count());
+                            } else if l.is_uppercase() {
                                 raw.push('-');
                             }
                             j = k;
@@ -186,6 +199,14 @@ fn words(text: &str) -> Vec<Word> {
             let end = chars.get(j).map_or(text.len(), |x| x.0);
             let glued_before = i > 0 && is_word_char(chars[i - 1].1);
             let glued_after = at(j).is_some_and(is_word_char);
+            // A row number glued to the word, at a line start: «1И.С.Волков».
+            let numbered = glued_before && !glued_after && {
+                let mut k = i;
+                while k > 0 && chars[k - 1].1.is_ascii_digit() {
+                    k -= 1;
+                }
+                k < i && (k == 0 || chars[k - 1].1 == '\n')
+            };
             // A lone letter's dot may stand after a space («И .»).
             let single = raw.chars().count() == 1;
             let mut dot_at = j;
@@ -196,7 +217,21 @@ fn words(text: &str) -> Vec<Word> {
             if dot {
                 j = dot_at;
             }
-            let text = to_cyrillic(&raw);
+            let mut text = to_cyrillic(&raw);
+            if let Some(k) = lower_from {
+                text = text
+                    .chars()
+                    .enumerate()
+                    .flat_map(|(n, c)| {
+                        let lower: Vec<char> = if n >= k {
+                            c.to_lowercase().collect()
+                        } else {
+                            vec![c]
+                        };
+                        lower
+                    })
+                    .collect();
+            }
             let w = Word {
                 shape: shape_of(&text),
                 text,
@@ -204,6 +239,7 @@ fn words(text: &str) -> Vec<Word> {
                 end,
                 dot,
                 glued: glued_before || glued_after,
+                numbered,
                 gap,
             };
             // After a dot a lone letter is an initial and the name may go on; a dot
@@ -236,15 +272,31 @@ const FUNCTION_WORDS: &[&str] = &[
 
 /// A capitalised fragment followed by a lower-case one that together make a surname or
 /// patronymic («Сидо ровой», «Сер\nгеевне»: OCR's stray space, a break without a hyphen)
-/// become one word.
+/// become one word. A tail that looks like a surname by itself («Фё доров») or starts a
+/// double surname («Рим ская-Корсакова») is joined only after a short fragment and
+/// before more of a name (a capitalised word or an initial), where an ordinary phrase
+/// («Всего часов») does not stand.
 fn join_split_words(ws: Vec<Word>) -> Vec<Word> {
     let name_like = |w: &str| looks_like_surname(w) || patronymic_fit(w).is_some_and(|f| f.1 == 0);
     let mut out: Vec<Word> = Vec::with_capacity(ws.len());
-    let mut it = ws.into_iter().peekable();
-    while let Some(mut w) = it.next() {
+    let mut i = 0;
+    while i < ws.len() {
+        let mut w = ws[i].clone();
         let joins = |next: &Word| {
+            let joined = format!("{}{}", w.text, next.text);
+            let starts_lower = next.text.chars().next().is_some_and(char::is_lowercase);
+            // «ская-Корсакова»: lower-case first part, capitalised after the hyphen.
+            let double_tail = next.shape == Shape::Other
+                && starts_lower
+                && next.text.contains('-')
+                && shape_of(&joined) == Shape::Title;
             let lower_tail = next.shape == Shape::Lower
-                || (next.shape == Shape::Upper && w.shape == Shape::Upper);
+                || (next.shape == Shape::Upper && w.shape == Shape::Upper)
+                || double_tail;
+            let more_name = ws
+                .get(i + 2)
+                .is_some_and(|x| x.gap <= Gap::Newline && (x.is_initial() || x.is_name_word()));
+            let surname_tail = looks_like_surname(&next.text) || double_tail;
             matches!(w.shape, Shape::Title | Shape::Upper)
                 && w.letters() >= 2
                 && !w.dot
@@ -254,19 +306,21 @@ fn join_split_words(ws: Vec<Word>) -> Vec<Word> {
                 && next.letters() >= 2
                 && !FUNCTION_WORDS.contains(&fold(&next.text).as_str())
                 && !name_like(&w.text)
-                && !looks_like_surname(&next.text)
+                && (!surname_tail || (w.letters() <= 3 && more_name))
                 // A capitalised tail that is a patronymic itself is a word of its own.
-                && (next.shape == Shape::Lower || !name_like(&next.text))
-                && name_like(&format!("{}{}", w.text, next.text))
+                && (next.shape == Shape::Lower || double_tail || !name_like(&next.text))
+                && name_like(&joined)
         };
-        if let Some(next) = it.next_if(joins) {
+        if let Some(next) = ws.get(i + 1).filter(|n| joins(n)) {
             w.text.push_str(&next.text);
             w.end = next.end;
             w.dot = next.dot;
             w.glued = w.glued || next.glued;
             w.shape = shape_of(&w.text);
+            i += 1;
         }
         out.push(w);
+        i += 1;
     }
     out
 }
@@ -398,6 +452,9 @@ const VOCABULARY: &[&str] = &[
     "порядок",
     "требований",
     "утверждении",
+    // Group codes (ПК-2024-017, ПП-…) next to initials in tables.
+    "пк",
+    "пп",
 ];
 
 /// Record vocabulary, or a verb's infinitive («Зачислить», «Выдать»): words that start
@@ -520,8 +577,8 @@ fn pair_at(ws: &[Word], i: usize) -> Option<FoundName> {
         return None;
     }
     let text = format!("{} {}", a.text, b.text);
-    let shaped = looks_like_surname(&a.text)
-        || looks_like_surname(&b.text)
+    let shaped = looks_like_surname_within_one_error(&a.text)
+        || looks_like_surname_within_one_error(&b.text)
         || patronymic_fit(&a.text).is_some_and(|f| f.1 == 0 && f.0 == Gender::Male);
     let reading = parse_readings(&text).into_iter().next()?;
     if !shaped {
@@ -540,6 +597,56 @@ fn pair_at(ws: &[Word], i: usize) -> Option<FoundName> {
         start: a.start,
         end: b.end,
     })
+}
+
+/// Letters OCR reads for one another (Cyrillic for Cyrillic).
+fn ocr_confusions(c: char) -> &'static str {
+    match c {
+        'с' => "ео",
+        'е' => "с",
+        'з' => "в",
+        'в' => "зо",
+        'о' => "всза",
+        'а' => "о",
+        'и' => "нп",
+        'н' => "ип",
+        'п' => "нн",
+        'ы' => "ь",
+        'ь' => "ы",
+        _ => "",
+    }
+}
+
+/// A surname's shape, or one OCR error in its ending away from it (a confused or a
+/// dropped vowel): «Гуссв», «Гусзв», «Гусв» for «Гусев» must not lose a «Фамилия Имя»
+/// pair that no patronymic or initials anchor.
+fn looks_like_surname_within_one_error(word: &str) -> bool {
+    if looks_like_surname(word) {
+        return true;
+    }
+    let chars: Vec<char> = fold(word).chars().collect();
+    let n = chars.len();
+    if n < 4 {
+        return false;
+    }
+    let fits = |cs: &[char]| looks_like_surname(&cs.iter().collect::<String>());
+    for pos in n.saturating_sub(3)..=n {
+        for c in ['о', 'е'] {
+            let mut ins = chars.clone();
+            ins.insert(pos, c);
+            if fits(&ins) {
+                return true;
+            }
+        }
+        for c in chars.get(pos).map_or("", |&c| ocr_confusions(c)).chars() {
+            let mut sub = chars.clone();
+            sub[pos] = c;
+            if fits(&sub) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Finds learner names in `text`, skipping names that follow a staff marker
@@ -698,6 +805,34 @@ mod tests {
             names("отчислить Иванову Ивану\nПетровичу и Сидо ровой Анне Сер геевне"),
             vec!["Иванову Ивану Петровичу", "Сидоровой Анне Сергеевне"]
         );
+    }
+
+    #[test]
+    fn a_surname_split_by_a_space_after_a_short_fragment() {
+        assert_eq!(
+            names("1 Фё доров Пётр Ильич + + н"),
+            vec!["Фёдоров Пётр Ильич"]
+        );
+        assert_eq!(
+            names("2 Рим ская-Корсакова Н. Н. ПК 770003"),
+            vec!["Римская-Корсакова Н. Н."]
+        );
+        // OCR's capitals after a hyphenated line break, a row number glued to initials.
+        assert_eq!(
+            names("6 Кали-\nHUH А. П. ПК 770005\n1И.С.Волков ПК 770700"),
+            vec!["Калинин А. П.", "И. С. Волков"]
+        );
+        // Not an ordinary phrase that happens to end like a surname.
+        assert!(names("Всего часов 72. Для основ работы").is_empty());
+    }
+
+    #[test]
+    fn a_pair_without_a_patronymic_survives_an_error_in_the_surname_ending() {
+        assert_eq!(
+            names("3 Гуссв Артур + н +\n4 Гусв Артур"),
+            vec!["Гуссв Артур", "Гусв Артур"]
+        );
+        assert!(names("Охрана Труда").is_empty());
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub enum Gender {
 pub use crate::ru::fold;
 
 /// Latin letters (and digits) that OCR puts for the Cyrillic letters they look like.
-const LATIN_TWINS: [(char, char); 28] = [
+const LATIN_TWINS: [(char, char); 29] = [
     ('A', 'А'),
     ('B', 'В'),
     ('C', 'С'),
@@ -33,6 +33,7 @@ const LATIN_TWINS: [(char, char); 28] = [
     ('O', 'О'),
     ('P', 'Р'),
     ('T', 'Т'),
+    ('U', 'И'),
     ('X', 'Х'),
     ('Y', 'У'),
     ('a', 'а'),
