@@ -63,7 +63,9 @@ fn the_watcher_repairs_an_index_that_lost_documents_or_kept_deleted_ones() {
     );
     // The line is written just after the index commit a `check` may already see.
     assert!(
-        wait_until(Duration::from_secs(10), || t.watch_log().contains("repaired")),
+        wait_until(Duration::from_secs(10), || t
+            .watch_log()
+            .contains("repaired")),
         "the repair is logged:\n{}",
         t.watch_log()
     );

@@ -123,7 +123,8 @@ const ADJ_ENDINGS: [&str; 14] = [
 const STRESSED_SK: [&str; 4] = ["трубецк", "шаховск", "донск", "луговск"];
 
 fn is_letter(c: char) -> bool {
-    c.is_alphabetic()
+    // Russian letters first: the general Unicode table is a slow lookup for them.
+    matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё') || c.is_alphabetic()
 }
 
 fn is_vowel(c: char) -> bool {
@@ -368,16 +369,57 @@ fn template_edits(word: &[char], template: &[char]) -> usize {
             || (t == '*' && (is_consonant(c) || c == 'ь'))
             || (t == '=' && (c == 'о' || c == 'е'))
     };
-    let mut prev: Vec<usize> = (0..=template.len()).collect();
+    // Two rows on the stack: this runs for every word of every hit's text (name snippets).
+    const MAX: usize = 16;
+    if template.len() >= MAX {
+        return usize::MAX / 2;
+    }
+    let (mut prev, mut cur) = ([0usize; MAX], [0usize; MAX]);
+    for (j, p) in prev.iter_mut().enumerate().take(template.len() + 1) {
+        *p = j;
+    }
     for (i, &c) in word.iter().enumerate() {
-        let mut cur = vec![i + 1; template.len() + 1];
+        cur[0] = i + 1;
         for (j, &t) in template.iter().enumerate() {
             let sub = prev[j] + usize::from(!fits(t, c));
             cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[template.len()]
+}
+
+/// One shape of a patronymic: its gender, its template (see [`template_edits`]), and
+/// whether a word may be one edit away from it.
+struct Shape {
+    gender: Gender,
+    template: Vec<char>,
+    fuzzy: bool,
+}
+
+/// Every shape, in the order [`patronymic_fit`] prefers on a tie; built once.
+fn shapes() -> &'static [Shape] {
+    static SHAPES: std::sync::OnceLock<Vec<Shape>> = std::sync::OnceLock::new();
+    SHAPES.get_or_init(|| {
+        let mut v = Vec::new();
+        let mut add = |gender: Gender, template: String, fuzzy: bool| {
+            v.push(Shape {
+                gender,
+                template: template.chars().collect(),
+                fuzzy,
+            })
+        };
+        for e in MALE_PATRONYMIC_ENDINGS {
+            add(Gender::Male, format!("*ич{e}"), false);
+            add(Gender::Male, format!("=вич{e}"), true);
+        }
+        for e in FEMALE_PATRONYMIC_ENDINGS {
+            add(Gender::Female, format!("вн{e}"), false);
+            add(Gender::Female, format!("=вн{e}"), true);
+            add(Gender::Female, format!("ичн{e}"), true);
+        }
+        v
+    })
 }
 
 /// How well a word fits a patronymic of any formation and case: -ович/-евич/-ич
@@ -401,28 +443,22 @@ pub fn patronymic_fit(word: &str) -> Option<(Gender, usize)> {
     // Exact fits: «Xич» after any consonant (Ильич, Кузьмич, Петрович), -вн-, -ичн-.
     // Within one edit only the longer shapes -ович/-евич, -овна/-евна, -ична: a short
     // template with an edit would take first names (Ирина, Анатолия) for patronymics.
-    let mut consider = |g: Gender, template: String, fuzzy: bool| {
-        let t: Vec<char> = template.chars().collect();
+    for shape in shapes() {
+        let t = &shape.template;
         for tail in t.len().saturating_sub(1)..=t.len() + 1 {
             // The stem before the suffix keeps at least two letters.
             if tail == 0 || tail + 2 > chars.len() {
                 continue;
             }
-            let d = template_edits(&chars[chars.len() - tail..], &t);
-            let allowed = if fuzzy { 1 } else { 0 };
+            let d = template_edits(&chars[chars.len() - tail..], t);
+            let allowed = usize::from(shape.fuzzy);
             if d <= allowed && best.is_none_or(|(_, b)| d < b) {
-                best = Some((g, d));
+                best = Some((shape.gender, d));
             }
         }
-    };
-    for e in MALE_PATRONYMIC_ENDINGS {
-        consider(Gender::Male, format!("*ич{e}"), false);
-        consider(Gender::Male, format!("=вич{e}"), true);
-    }
-    for e in FEMALE_PATRONYMIC_ENDINGS {
-        consider(Gender::Female, format!("вн{e}"), false);
-        consider(Gender::Female, format!("=вн{e}"), true);
-        consider(Gender::Female, format!("ичн{e}"), true);
+        if best.is_some_and(|(_, b)| b == 0) {
+            break; // nothing later can fit better
+        }
     }
     best
 }
