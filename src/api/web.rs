@@ -92,7 +92,10 @@ fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
 }
 
 fn is_note(name: &str) -> bool {
-    name.ends_with(".reason.txt") || name.ends_with(".toml") || name.starts_with('.')
+    name.ends_with(".reason.txt")
+        || name.ends_with(".ocr.txt")
+        || name.ends_with(".toml")
+        || name.starts_with('.')
 }
 
 impl Archivist {
@@ -482,7 +485,8 @@ pub struct ReviewItem {
     pub reason: String,
     /// What the pipeline found, from the template beside the scan.
     pub found: DropSidecar,
-    /// OCR or text found on the scan, when the library keeps it (not yet: issue 11).
+    /// OCR or text found on the scan (`<name>.ocr.txt` beside it; pages separated by a
+    /// form feed on a line of its own), empty when it had none.
     pub text: String,
 }
 
@@ -539,7 +543,7 @@ fn review_item(a: &Archive, name: &str) -> ReviewItem {
         received,
         reason,
         found,
-        text: String::new(),
+        text: std::fs::read_to_string(a.review.join(format!("{name}.ocr.txt"))).unwrap_or_default(),
     }
 }
 

@@ -233,5 +233,6 @@ pub(crate) fn pending_job(meta: &DocumentMeta) -> Option<OcrJob> {
         box_rel,
         file: meta.file.clone(),
         pages,
+        before_filing: false,
     })
 }
