@@ -464,20 +464,20 @@ fn keep(
         at: Utc::now(),
         pages,
     };
-    // Tests count these lines: a scan read once is never read again.
-    tracing::info!(
-        "OCR before filing done: {} ({}), {} page(s) in {:?}",
-        job.file,
-        job.id,
-        job.pages.len(),
-        started.elapsed()
-    );
-    if let Err(e) = cache.put(&entry) {
-        tracing::warn!(
+    match cache.put(&entry) {
+        // Logged once durable: tests count these lines (a scan read is never read again).
+        Ok(()) => tracing::info!(
+            "OCR before filing done: {} ({}), {} page(s) in {:?}",
+            job.file,
+            job.id,
+            job.pages.len(),
+            started.elapsed()
+        ),
+        Err(e) => tracing::warn!(
             "{}: the OCR result could not be kept in {} ({e}); kept in memory for this run",
             job.file,
             cache.dir().display()
-        );
+        ),
     }
     Ok(entry.pages)
 }
