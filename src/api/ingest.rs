@@ -11,9 +11,11 @@ use serde::Serialize;
 use crate::api::{Actor, Archivist};
 use crate::error::{Invalid, NotFound, Refused, Result};
 use crate::ingest::indexing::IndexRepair;
+use crate::ingest::input::Input;
 use crate::ingest::input::{Filter, inputs_from_paths};
 use crate::ingest::ocr::{OcrPool, workers};
-use crate::ingest::pipeline::Ingestor;
+use crate::ingest::pipeline::{Ingestor, WaitingOcr};
+use crate::ingest::prepare::OcrFirst;
 use crate::ingest::receipt::Summary;
 use crate::ingest::watch::{self, WatchEvent, WatchOptions};
 use crate::store::receipts::Receipt;
@@ -35,11 +37,15 @@ impl IngestReport {
     }
 }
 
-/// Progress of `ingest`: files done out of all, and the latest receipt.
+/// Progress of `ingest`: files done out of all, and the latest receipt; or, while scans
+/// with no text are OCRed before they can be classified, the pages read so far.
 pub struct IngestProgress<'a> {
     pub done: usize,
     pub total: usize,
-    pub receipt: &'a Receipt,
+    /// `None` for OCR progress.
+    pub receipt: Option<&'a Receipt>,
+    /// OCR before classification: (pages read, pages to read).
+    pub ocr: Option<(usize, usize)>,
 }
 
 /// Which documents `ocr` reads.
@@ -95,28 +101,38 @@ impl Archivist {
         let filter = Filter::new(&a.config.watch.ignore)?;
         let inputs = inputs_from_paths(paths, &filter, move_sources)?;
         let mut ing = open_ingestor(a, actor)?;
+        ing.set_ocr_first(ocr_first_mode(a));
         let total = inputs.len();
         let batch_max = a.config.watch.batch_max.max(1);
+        let mut got = Collected::default();
         let batches = inputs.chunks(batch_max).map(<[_]>::to_vec);
-        let (mut summary, mut receipts, mut failure) = (Summary::default(), Vec::new(), None);
-        ing.process_batches(batches, |_, r| match r {
-            Ok(batch) => {
-                for r in batch {
-                    summary.add(&r);
-                    receipts.push(r);
-                    progress(IngestProgress {
-                        done: receipts.len(),
-                        total,
-                        receipt: &receipts[receipts.len() - 1],
-                    });
-                }
-                true
-            }
-            Err(e) => {
-                failure = Some(e);
-                false
-            }
-        });
+        ing.process_batches(batches, |_, r| got.batch(r, total, progress));
+        // Scans that need OCR to be classified: read now (results cached), then once
+        // more through the pipeline.
+        let waiting = ing.take_waiting_ocr();
+        if !waiting.is_empty() && got.failure.is_none() {
+            let done = got.receipts.len();
+            ocr_before_filing(a, &ing, &waiting, &mut |read, all| {
+                progress(IngestProgress {
+                    done,
+                    total,
+                    receipt: None,
+                    ocr: Some((read, all)),
+                })
+            });
+            // What still has no OCR result goes to review, not round again.
+            ing.set_ocr_first(OcrFirst::Unavailable(
+                "Tesseract gave no result for this scan".into(),
+            ));
+            let again: Vec<Input> = waiting.into_iter().map(|w| w.input).collect();
+            let batches = again.chunks(batch_max).map(<[_]>::to_vec);
+            ing.process_batches(batches, |_, r| got.batch(r, total, progress));
+        }
+        let Collected {
+            summary,
+            receipts,
+            failure,
+        } = got;
         let index_repaired = ing
             .index_needs_repair()
             .then(|| ing.recover_index())
@@ -211,6 +227,80 @@ impl Archivist {
             pages: total,
             results,
         })
+    }
+}
+
+/// What `ingest`'s batches produced so far.
+#[derive(Default)]
+struct Collected {
+    summary: Summary,
+    receipts: Vec<Receipt>,
+    failure: Option<anyhow::Error>,
+}
+
+impl Collected {
+    /// Takes one batch's receipts; `false` (stop) when the batch failed.
+    fn batch(
+        &mut self,
+        r: anyhow::Result<Vec<Receipt>>,
+        total: usize,
+        progress: &mut dyn FnMut(IngestProgress),
+    ) -> bool {
+        match r {
+            Ok(batch) => {
+                for r in batch {
+                    self.summary.add(&r);
+                    self.receipts.push(r);
+                    progress(IngestProgress {
+                        done: self.receipts.len(),
+                        total,
+                        receipt: self.receipts.last(),
+                        ocr: None,
+                    });
+                }
+                true
+            }
+            Err(e) => {
+                self.failure = Some(e);
+                false
+            }
+        }
+    }
+}
+
+/// Whether scans that need text for their kind or year are OCRed before they are
+/// classified: OCR enabled in the configuration and Tesseract installed with its
+/// languages.
+fn ocr_first_mode(a: &crate::store::archive::Archive) -> OcrFirst {
+    if !a.config.ocr.enabled {
+        return OcrFirst::Off;
+    }
+    match crate::formats::ocr::check_tesseract(&a.config.ocr_config()) {
+        Ok(_) => OcrFirst::Queue,
+        Err(why) => OcrFirst::Unavailable(why),
+    }
+}
+
+/// OCRs scans waiting to be classified on the OCR pool (each content once), the results
+/// kept in the OCR cache; `progress(pages read, pages in all)`.
+fn ocr_before_filing(
+    a: &crate::store::archive::Archive,
+    ing: &Ingestor,
+    waiting: &[WaitingOcr],
+    progress: &mut dyn FnMut(usize, usize),
+) {
+    let mut pool = OcrPool::start(&a.config.ocr_config(), workers(a.config.ocr.jobs));
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    for w in waiting.iter().filter(|w| seen.insert(w.sha.clone())) {
+        total += w.pages.len();
+        pool.submit_before_filing(w, ing.ocr_cache());
+    }
+    let mut read = 0;
+    progress(read, total);
+    while let Some((job, _)) = pool.next_result() {
+        read += job.pages.len();
+        progress(read, total);
     }
 }
 

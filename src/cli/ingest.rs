@@ -50,6 +50,10 @@ pub fn watch(ctx: &Ctx) -> Result<i32> {
                 outln!("  press Ctrl-C to stop");
             }
             WatchEvent::Receipt(r) => log_receipt(&r),
+            WatchEvent::WaitingForOcr { path, pages, .. } => tracing::info!(
+                "{}: no text layer; OCR of {pages} page(s) before it is classified",
+                visible(&path)
+            ),
             WatchEvent::OcrDone { file, pages, .. } => {
                 tracing::info!("{}: OCR of {} page(s) done", visible(&file), pages.len())
             }
@@ -108,10 +112,21 @@ pub fn ingest(ctx: &Ctx, paths: &[PathBuf], move_sources: bool) -> Result<i32> {
     let (ar, _) = Archivist::init(&ctx.root, ctx.config.as_deref())?;
     let bar = ctx.progress(0);
     let report = ar.ingest(paths, move_sources, &ctx.actor(), &mut |p| {
+        if let Some((read, all)) = p.ocr {
+            // Scans with no text are read before they can be classified.
+            bar.set_length(all as u64);
+            bar.set_position(read as u64);
+            bar.set_message("OCR before classification (pages)");
+            return;
+        }
+        bar.set_message("");
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
-        if !ctx.json && p.receipt.outcome != Outcome::Archived {
-            bar.suspend(|| log_receipt(p.receipt));
+        if let Some(r) = p.receipt
+            && !ctx.json
+            && r.outcome != Outcome::Archived
+        {
+            bar.suspend(|| log_receipt(r));
         }
     })?;
     bar.finish_and_clear();

@@ -52,7 +52,7 @@ impl Ctx {
         }
         let bar = indicatif::ProgressBar::new(len);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {per_sec} ETA {eta}",
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {per_sec} ETA {eta} {msg}",
         ) {
             bar.set_style(style);
         }

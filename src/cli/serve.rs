@@ -158,6 +158,9 @@ fn log_event(e: &WatchEvent) {
         WatchEvent::Receipt(r) => {
             tracing::info!("{}: {} {}", r.path, r.outcome.as_str(), r.reason)
         }
+        WatchEvent::WaitingForOcr { path, pages, .. } => {
+            tracing::info!("{path}: OCR of {pages} page(s) before it is classified")
+        }
         WatchEvent::OcrDone { file, pages, .. } => {
             tracing::info!("{file}: OCR done ({} page(s))", pages.len())
         }

@@ -129,9 +129,15 @@ impl Classifier {
     }
 
     pub fn classify(&self, ev: &Evidence) -> Classified {
+        self.classify_from(ev, "text")
+    }
+
+    /// Like [`Classifier::classify`], with the text's source named as `text_source` in
+    /// the provenance: "text" for a text layer, "ocr" for text OCR read before filing.
+    pub fn classify_from(&self, ev: &Evidence, text_source: &str) -> Classified {
         let mut c = Classified::default();
         // Lowest precedence first; each later source overwrites what it provides.
-        let mut unsettled = self.read_text(ev.text, "text", &mut c);
+        let mut unsettled = self.read_text(ev.text, text_source, &mut c);
         let info_text = ["Title", "Subject", "Keywords"]
             .iter()
             .filter_map(|k| ev.info.get(*k))
@@ -161,7 +167,7 @@ impl Classifier {
         if let Some(s) = ev.sidecar {
             overlay(&mut c, from_sidecar(s));
         }
-        if c.provenance.get("date").is_some_and(|p| p != "text") {
+        if c.provenance.get("date").is_some_and(|p| p != text_source) {
             // Another source gave the date: the text's doubts about its dates do not matter.
             unsettled = false;
         }

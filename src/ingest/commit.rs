@@ -41,6 +41,10 @@ impl Ingestor<'_> {
             .context("cannot append to the receipts")?;
         self.clear_intents()?;
         self.remove_sources(&batch.remove);
+        // Their text is in the boxes now.
+        for sha in &batch.ocr_cached {
+            self.ocr_cache.remove(sha);
+        }
         self.index.add_all(&batch.indexed);
         self.index
             .forget_review(&batch.indexed, &self.archive.review);

@@ -273,5 +273,6 @@ pub(crate) fn pending_job(meta: &DocumentMeta) -> Option<OcrJob> {
         box_rel,
         file: meta.file.clone(),
         pages,
+        before_filing: false,
     })
 }

@@ -15,6 +15,7 @@ pub mod commit;
 pub mod indexing;
 pub mod input;
 pub mod ocr;
+pub mod ocrcache;
 pub mod pipeline;
 pub mod place;
 pub mod prepare;
@@ -25,7 +26,8 @@ pub mod source;
 pub mod watch;
 
 pub use input::{Input, inputs_from_paths};
-pub use pipeline::Ingestor;
+pub use pipeline::{Ingestor, WaitingOcr};
+pub use prepare::OcrFirst;
 pub use receipt::{Subject, Summary};
 
 #[cfg(test)]

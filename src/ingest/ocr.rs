@@ -19,7 +19,8 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use crate::formats::ocr::{OcrConfig, PageText};
-use crate::ingest::pipeline::Ingestor;
+use crate::ingest::ocrcache::{CachedOcr, OcrCache};
+use crate::ingest::pipeline::{Ingestor, WaitingOcr};
 use crate::search::index::SearchIndex;
 use crate::store::archive::{self, DocLoc};
 use crate::store::audit::Event;
@@ -27,13 +28,16 @@ use crate::store::boxes::Entry;
 use crate::store::document::{DocumentMeta, OcrInfo, OcrState, PageSource, TextSource};
 use crate::store::fsutil;
 
-/// Pages of one archived document to OCR.
+/// Pages of one archived document to OCR; or, `before_filing`, of a scan in the inbox
+/// that needs its text to be classified (then `box_rel` is empty and `file` is the
+/// scan's path as shown, and the results go to the OCR cache).
 #[derive(Debug, Clone)]
 pub struct OcrJob {
     pub id: String,
     pub box_rel: String,
     pub file: String,
     pub pages: Vec<u32>,
+    pub before_filing: bool,
 }
 
 /// OCRs a job's pages (no archive writes: safe on any thread).
@@ -129,6 +133,7 @@ impl Ingestor<'_> {
                     box_rel: loc.box_rel.clone(),
                     file: loc.file.clone(),
                     pages,
+                    before_filing: false,
                 });
             }
         }
@@ -248,6 +253,8 @@ pub fn workers(configured: usize) -> usize {
 
 pub type OcrResult = (OcrJob, Result<Vec<PageText>>);
 
+type PageWork = (Arc<DocWork>, u32);
+
 /// One document's pages spread over the pool.
 struct DocWork {
     job: OcrJob,
@@ -255,24 +262,36 @@ struct DocWork {
     bytes: OnceLock<std::result::Result<Arc<Vec<u8>>, String>>,
     results: Mutex<Vec<PageText>>,
     remaining: AtomicUsize,
+    /// For a scan not yet filed: where its results are kept, with the languages read.
+    cache: Option<(OcrCache, String)>,
+    started: std::time::Instant,
 }
 
-/// OCR workers taking pages (of any document) from one queue; a document's results are
-/// sent when its last page is done.
+/// OCR workers taking pages (of any document) from two queues: scans waiting in the
+/// inbox to be classified first (nothing else can happen to them meanwhile), then pages
+/// of archived documents. A document's results are sent when its last page is done.
 pub struct OcrPool {
-    pages: Option<crossbeam_channel::Sender<(Arc<DocWork>, u32)>>,
+    pages: Option<crossbeam_channel::Sender<PageWork>>,
+    first: Option<crossbeam_channel::Sender<PageWork>>,
     pub results: crossbeam_channel::Receiver<OcrResult>,
     queued: usize,
+    languages: String,
 }
 
 impl OcrPool {
     pub fn start(cfg: &OcrConfig, workers: usize) -> OcrPool {
-        let (page_tx, page_rx) = crossbeam_channel::unbounded::<(Arc<DocWork>, u32)>();
+        let (page_tx, page_rx) = crossbeam_channel::unbounded::<PageWork>();
+        let (first_tx, first_rx) = crossbeam_channel::unbounded::<PageWork>();
         let (res_tx, res_rx) = crossbeam_channel::unbounded::<OcrResult>();
         for _ in 0..workers.max(1) {
-            let (rx, tx, cfg) = (page_rx.clone(), res_tx.clone(), cfg.clone());
+            let (rx, first, tx, cfg) = (
+                page_rx.clone(),
+                first_rx.clone(),
+                res_tx.clone(),
+                cfg.clone(),
+            );
             std::thread::spawn(move || {
-                for (doc, page) in rx {
+                while let Some((doc, page)) = next_page(&first, &rx) {
                     ocr_one_page(&doc, page, &cfg);
                     if doc.remaining.fetch_sub(1, Ordering::SeqCst) == 1
                         && tx.send(finish(&doc)).is_err()
@@ -284,8 +303,10 @@ impl OcrPool {
         }
         OcrPool {
             pages: Some(page_tx),
+            first: Some(first_tx),
             results: res_rx,
             queued: 0,
+            languages: cfg.languages.clone(),
         }
     }
 
@@ -299,8 +320,42 @@ impl OcrPool {
             results: Mutex::new(Vec::new()),
             bytes: OnceLock::new(),
             job,
+            cache: None,
+            started: std::time::Instant::now(),
         });
         if let Some(tx) = &self.pages {
+            for &p in &doc.job.pages {
+                let _ = tx.send((doc.clone(), p));
+            }
+            self.queued += 1;
+        }
+    }
+
+    /// OCRs a scan waiting in the inbox, ahead of archived documents; its result is
+    /// written to `cache` by the worker that reads its last page (so a result survives
+    /// the watcher being stopped), then sent through `results` as a `before_filing` job.
+    pub fn submit_before_filing(&mut self, w: &WaitingOcr, cache: &OcrCache) {
+        if w.pages.is_empty() {
+            return;
+        }
+        let bytes = OnceLock::new();
+        let _ = bytes.set(Ok(w.pdf.clone()));
+        let doc = Arc::new(DocWork {
+            scan: w.input.path.clone(),
+            remaining: AtomicUsize::new(w.pages.len()),
+            results: Mutex::new(Vec::new()),
+            bytes,
+            job: OcrJob {
+                id: w.sha.clone(),
+                box_rel: String::new(),
+                file: w.input.display.clone(),
+                pages: w.pages.clone(),
+                before_filing: true,
+            },
+            cache: Some((cache.clone(), self.languages.clone())),
+            started: std::time::Instant::now(),
+        });
+        if let Some(tx) = &self.first {
             for &p in &doc.job.pages {
                 let _ = tx.send((doc.clone(), p));
             }
@@ -333,8 +388,24 @@ impl OcrPool {
 
 impl Drop for OcrPool {
     fn drop(&mut self) {
-        // Closing the queue ends the workers once the pages they hold are done.
+        // Closing the queues ends the workers once the pages they hold are done.
         self.pages = None;
+        self.first = None;
+    }
+}
+
+/// The next page to read: a waiting scan's if there is one, else whichever comes first.
+/// `None` once both queues are closed and empty.
+fn next_page(
+    first: &crossbeam_channel::Receiver<PageWork>,
+    rest: &crossbeam_channel::Receiver<PageWork>,
+) -> Option<PageWork> {
+    if let Ok(w) = first.try_recv() {
+        return Some(w);
+    }
+    crossbeam_channel::select! {
+        recv(first) -> m => m.ok().or_else(|| rest.recv().ok()),
+        recv(rest) -> m => m.ok().or_else(|| first.recv().ok()),
     }
 }
 
@@ -359,9 +430,56 @@ fn finish(doc: &DocWork) -> OcrResult {
         _ => {
             let mut pages = doc.results.lock().map(|r| r.clone()).unwrap_or_default();
             pages.sort_by_key(|p| p.page);
+            if let Some((cache, languages)) = &doc.cache {
+                return (
+                    job.clone(),
+                    keep(cache, languages, &job, pages, doc.started),
+                );
+            }
             (job, Ok(pages))
         }
     }
+}
+
+/// Writes the result of OCR before filing to the cache. A result Tesseract could not
+/// produce at all (it vanished) is not kept: it would send the scan to review for good.
+fn keep(
+    cache: &OcrCache,
+    languages: &str,
+    job: &OcrJob,
+    pages: Vec<PageText>,
+    started: std::time::Instant,
+) -> Result<Vec<PageText>> {
+    let unavailable = pages.iter().any(|p| {
+        p.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("tesseract is not available"))
+    });
+    if unavailable {
+        return Ok(pages);
+    }
+    let entry = CachedOcr {
+        sha256: job.id.clone(),
+        languages: languages.to_string(),
+        at: Utc::now(),
+        pages,
+    };
+    match cache.put(&entry) {
+        // Logged once durable: tests count these lines (a scan read is never read again).
+        Ok(()) => tracing::info!(
+            "OCR before filing done: {} ({}), {} page(s) in {:?}",
+            job.file,
+            job.id,
+            job.pages.len(),
+            started.elapsed()
+        ),
+        Err(e) => tracing::warn!(
+            "{}: the OCR result could not be kept in {} ({e}); kept in memory for this run",
+            job.file,
+            cache.dir().display()
+        ),
+    }
+    Ok(entry.pages)
 }
 
 #[cfg(test)]

@@ -17,8 +17,9 @@ use rayon::prelude::*;
 use crate::formats::pdf::PdfLimits;
 use crate::ingest::classify::Classifier;
 use crate::ingest::indexing::Indexer;
+use crate::ingest::ocrcache::OcrCache;
 use crate::ingest::place::{Plan, Transfer};
-use crate::ingest::prepare::{Prepared, Preparer, Ready};
+use crate::ingest::prepare::{OcrFirst, Prepared, Preparer, Ready};
 use crate::ingest::source::Identity;
 use crate::search::index::IndexSink;
 use crate::store::archive::{Archive, DocLoc};
@@ -55,6 +56,11 @@ pub(crate) struct Batch {
     pub names: HashMap<PathBuf, HashSet<String>>,
     /// Inputs still being written: the watcher waits for them again, without a receipt.
     pub busy: Vec<usize>,
+    /// Inputs that wait for OCR before they can be classified (no receipt yet).
+    pub waiting_ocr: Vec<usize>,
+    /// Documents archived with OCR read before filing: their cache entries go once the
+    /// batch is durable.
+    pub ocr_cached: Vec<String>,
 }
 
 impl Batch {
@@ -99,6 +105,19 @@ pub struct BatchResult {
     /// Inputs (by position in the batch) that were still being written: no receipt, to
     /// be tried again.
     pub busy: Vec<usize>,
+    /// Inputs (by position in the batch) that wait for OCR before they can be classified:
+    /// no receipt yet; see [`Ingestor::take_waiting_ocr`].
+    pub waiting_ocr: Vec<usize>,
+}
+
+/// A scan that stays in the inbox until OCR has read it (see [`OcrFirst::Queue`]).
+pub struct WaitingOcr {
+    pub input: Input,
+    /// The SHA-256 of `pdf`: the document's id, and the OCR cache's key.
+    pub sha: String,
+    pub pdf: Arc<Vec<u8>>,
+    /// Pages without a usable text layer (1-based).
+    pub pages: Vec<u32>,
 }
 
 pub struct Ingestor<'a> {
@@ -117,6 +136,12 @@ pub struct Ingestor<'a> {
     pub(crate) ocr_jobs: Vec<OcrJob>,
     /// Busy inputs of the last batch (see [`BatchResult::busy`]).
     last_busy: Vec<usize>,
+    /// Inputs of the last batch waiting for OCR (see [`BatchResult::waiting_ocr`]).
+    last_waiting: Vec<usize>,
+    /// Scans waiting for OCR before classification, since the last `take_waiting_ocr`.
+    pub(crate) waiting_ocr: Vec<WaitingOcr>,
+    pub(crate) ocr_first: OcrFirst,
+    pub(crate) ocr_cache: OcrCache,
 }
 
 impl<'a> Ingestor<'a> {
@@ -163,8 +188,16 @@ impl<'a> Ingestor<'a> {
             pending: None,
             ocr_jobs: Vec::new(),
             last_busy: Vec::new(),
+            last_waiting: Vec::new(),
+            waiting_ocr: Vec::new(),
+            ocr_first: OcrFirst::Off,
+            ocr_cache: OcrCache::new(&archive.journal),
         };
         ing.recover()?;
+        let swept = ing.ocr_cache.sweep();
+        if swept > 0 {
+            tracing::info!("{swept} stale OCR cache entries removed");
+        }
         ing.catalogue = archive.catalogue()?;
         Ok(ing)
     }
@@ -197,6 +230,24 @@ impl<'a> Ingestor<'a> {
     /// OCR work created by the batches committed since the last call.
     pub fn take_ocr_jobs(&mut self) -> Vec<OcrJob> {
         std::mem::take(&mut self.ocr_jobs)
+    }
+
+    /// Whether scans that need text for their kind or year are OCRed before they are
+    /// classified. Off by default: a caller that sets [`OcrFirst::Queue`] OCRs what
+    /// [`Ingestor::take_waiting_ocr`] returns (results into [`Ingestor::ocr_cache`]) and
+    /// feeds those inputs again.
+    pub fn set_ocr_first(&mut self, mode: OcrFirst) {
+        self.ocr_first = mode;
+    }
+
+    /// Scans that wait for OCR before classification, from the batches since the last call.
+    pub fn take_waiting_ocr(&mut self) -> Vec<WaitingOcr> {
+        std::mem::take(&mut self.waiting_ocr)
+    }
+
+    /// Where OCR read before filing is kept.
+    pub fn ocr_cache(&self) -> &OcrCache {
+        &self.ocr_cache
     }
 
     pub(crate) fn box_for(&mut self, year: i32, group: &str) -> Result<&mut ArchiveBox> {
@@ -274,6 +325,7 @@ impl<'a> Ingestor<'a> {
                 let r = self.place_and_commit(prepared).map(|receipts| BatchResult {
                     receipts,
                     busy: std::mem::take(&mut self.last_busy),
+                    waiting_ocr: std::mem::take(&mut self.last_waiting),
                 });
                 if !on_batch(i, r) {
                     break;
@@ -287,6 +339,8 @@ impl<'a> Ingestor<'a> {
             classifier: self.classifier.clone(),
             limits: self.limits.clone(),
             archive: self.archive,
+            ocr_first: self.ocr_first.clone(),
+            cache: self.ocr_cache.clone(),
         }
     }
 
@@ -310,6 +364,7 @@ impl<'a> Ingestor<'a> {
         }
         let (t1, touched) = (std::time::Instant::now(), batch.touched.len());
         self.last_busy = batch.busy.clone();
+        self.last_waiting = batch.waiting_ocr.clone();
         let r = self.commit(batch);
         tracing::debug!(
             "batch of {n}: placed in {:?}, committed in {:?} ({touched} box(es))",

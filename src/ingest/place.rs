@@ -7,6 +7,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -19,7 +20,7 @@ use crate::formats::pdf::TextLayer;
 use crate::ingest::classify::Classified;
 use crate::ingest::input::Input;
 use crate::ingest::ocr::OcrJob;
-use crate::ingest::pipeline::{Batch, Ingestor, Removal};
+use crate::ingest::pipeline::{Batch, Ingestor, Removal, WaitingOcr};
 use crate::ingest::prepare::{Prepared, Ready};
 use crate::ingest::receipt::Subject;
 use crate::ingest::recover::Intent;
@@ -28,7 +29,7 @@ use crate::ingest::source;
 use crate::store::archive::{self, DocLoc};
 use crate::store::audit::Event;
 use crate::store::boxes::Entry;
-use crate::store::document::{DocumentMeta, Filing, TextSource};
+use crate::store::document::{DocumentMeta, Filing, OcrState, TextSource};
 use crate::store::fsutil;
 use crate::store::receipts::{Outcome, Receipt};
 
@@ -80,7 +81,22 @@ impl Ingestor<'_> {
                 found,
                 pages,
                 sidecar,
-            } => self.plan_review(subject, &reasons, &found, pages, sidecar.map(|s| *s), batch),
+                text,
+            } => self.plan_review(
+                subject,
+                &reasons,
+                &found,
+                pages,
+                sidecar.map(|s| *s),
+                &text,
+                batch,
+            ),
+            Prepared::NeedsOcr { ready, pdf, pages } => {
+                // A copy of an archived scan needs no OCR to be recognised.
+                if !self.plan_known(&ready, batch) {
+                    self.wait_for_ocr(*ready, pdf, pages, batch);
+                }
+            }
             Prepared::Refuse {
                 subject,
                 code,
@@ -125,7 +141,11 @@ impl Ingestor<'_> {
             group: place.group.clone(),
             file: place.file_rel.clone(),
         })?;
-        let meta = DocumentMeta::archived(self.filing(r, &place));
+        let mut meta = DocumentMeta::archived(self.filing(r, &place));
+        if let (Some(results), Some(info)) = (&r.ocr, meta.ocr.as_mut()) {
+            // Read before filing: the pages' text is in, OCR does not run again.
+            crate::ingest::ocr::merge_info(info, results);
+        }
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
         // Reserved now, so a copy of the same scan later in this batch is a duplicate.
         self.catalogue.insert(
@@ -179,6 +199,7 @@ impl Ingestor<'_> {
             dir,
             None,
             r.sidecar.clone(),
+            None,
             batch,
         );
         true
@@ -327,7 +348,7 @@ impl Ingestor<'_> {
                 .to(dest_rel)
                 .id(&r.sha),
         );
-        if let Some(o) = &meta.ocr {
+        if let Some(o) = meta.ocr.as_ref().filter(|o| o.state == OcrState::Pending) {
             self.ocr_jobs.push(OcrJob {
                 id: meta.id.clone(),
                 box_rel: box_rel.clone(),
@@ -338,12 +359,17 @@ impl Ingestor<'_> {
                     .filter(|p| p.source == TextSource::None)
                     .map(|p| p.page)
                     .collect(),
+                before_filing: false,
             });
+        }
+        if r.ocr.is_some() {
+            batch.ocr_cached.push(r.sha.clone());
         }
         batch.indexed.push((meta, r.text.clone()));
         remove_sources(r, batch);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn plan_review(
         &mut self,
         subject: Subject,
@@ -351,6 +377,7 @@ impl Ingestor<'_> {
         found: &Classified,
         pages: u32,
         sidecar: Option<Dropped>,
+        text: &str,
         batch: &mut Batch,
     ) {
         let reason = reasons.join("; ");
@@ -371,8 +398,33 @@ impl Ingestor<'_> {
             review,
             Some(template),
             sidecar,
+            Some(text).filter(|t| !t.trim().is_empty()),
             batch,
         );
+    }
+
+    /// A scan that needs OCR before it can be classified stays where it is, with no
+    /// receipt yet; the caller OCRs it (see [`Ingestor::take_waiting_ocr`]) and feeds it
+    /// again, when the cached result makes it ready.
+    fn wait_for_ocr(
+        &mut self,
+        ready: Ready,
+        pdf: Arc<Vec<u8>>,
+        pages: Vec<u32>,
+        batch: &mut Batch,
+    ) {
+        tracing::debug!(
+            "{}: no text layer; OCR of {} page(s) before it is classified",
+            ready.input().display,
+            pages.len()
+        );
+        batch.waiting_ocr.push(batch.cur);
+        self.waiting_ocr.push(WaitingOcr {
+            input: ready.subject.input,
+            sha: ready.sha,
+            pdf,
+            pages,
+        });
     }
 
     fn plan_refuse(
@@ -407,6 +459,7 @@ impl Ingestor<'_> {
             dir,
             None,
             sidecar,
+            None,
             batch,
         );
     }
@@ -423,6 +476,7 @@ impl Ingestor<'_> {
         dir: PathBuf,
         template: Option<String>,
         sidecar: Option<Dropped>,
+        text: Option<&str>,
         batch: &mut Batch,
     ) {
         let max = self.archive.config.boxes.max_name_bytes;
@@ -442,6 +496,10 @@ impl Ingestor<'_> {
         )];
         if let Some(t) = template {
             notes.push((dir.join(format!("{dest_name}.toml")), t));
+        }
+        if let Some(t) = text {
+            // The review queue and its search read exactly this name.
+            notes.push((dir.join(format!("{dest_name}.ocr.txt")), t.to_string()));
         }
         for (p, _) in &notes {
             batch.reserve(p);
@@ -473,10 +531,11 @@ impl Ingestor<'_> {
 /// The receipt's reason for an archived scan, with what is worth knowing about it.
 fn archived_reason(r: &Ready) -> String {
     let mut notes: Vec<&str> = Vec::new();
-    match r.info.text_layer {
-        TextLayer::Present => {}
-        TextLayer::None => notes.push("image-only: no text layer, needs OCR"),
-        TextLayer::Garbage => notes.push("text layer unusable: needs OCR"),
+    match (r.info.text_layer, r.ocr.is_some()) {
+        (TextLayer::Present, false) => {}
+        (TextLayer::None, false) => notes.push("image-only: no text layer, needs OCR"),
+        (TextLayer::Garbage, false) => notes.push("text layer unusable: needs OCR"),
+        (_, true) => notes.push("no usable text layer: classified from its OCR text"),
     }
     if r.info.repaired {
         notes.push("opened only after cross-reference repair; archived byte for byte");
@@ -710,6 +769,7 @@ fn unique_dest(dir: &Path, name: &str, batch: &mut Batch) -> PathBuf {
         !names.contains(&n)
             && !names.contains(&format!("{n}.reason.txt"))
             && !names.contains(&format!("{n}.toml"))
+            && !names.contains(&format!("{n}.ocr.txt"))
     };
     if free(name) {
         return dir.join(name);

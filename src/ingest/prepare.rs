@@ -10,15 +10,18 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::formats::naming;
+use crate::formats::ocr::PageText;
 use crate::formats::pdf::{self, PdfInfo, PdfLimits, TextLayer};
 use crate::formats::scanimage;
 use crate::ingest::classify::{Classified, Classifier, Evidence};
 use crate::ingest::input::{Input, is_toml_name};
+use crate::ingest::ocr::merge_pages;
+use crate::ingest::ocrcache::OcrCache;
 use crate::ingest::receipt::Subject;
 use crate::ingest::sidecar::{self, Dropped};
 use crate::ingest::source;
 use crate::store::archive::Archive;
-use crate::store::document::{DropSidecar, OriginalImage};
+use crate::store::document::{DropSidecar, OcrInfo, OriginalImage, TextSource};
 use crate::store::fsutil;
 
 /// One input after preparing.
@@ -31,6 +34,17 @@ pub(crate) enum Prepared {
         found: Box<Classified>,
         pages: u32,
         sidecar: Option<Box<Dropped>>,
+        /// The text classification read (OCR or text layer), kept beside the scan.
+        text: String,
+    },
+    /// No usable text, and the kind or year needs one: OCR it first (the caller's pool),
+    /// then prepare it again. Carries the scan as read, for the duplicate check.
+    NeedsOcr {
+        ready: Box<Ready>,
+        /// The PDF to read (for an image, the PDF made from it): the bytes that were hashed.
+        pdf: Arc<Vec<u8>>,
+        /// Pages without a usable text layer (1-based).
+        pages: Vec<u32>,
     },
     Refuse {
         subject: Subject,
@@ -65,6 +79,8 @@ pub(crate) struct Ready {
     /// For an image input: the PDF made from it (archived instead of the source bytes).
     pub converted: Option<(Vec<u8>, OriginalImage)>,
     pub sidecar: Option<Dropped>,
+    /// OCR read before filing (from the cache): the pages' sources, confidences, turns.
+    pub ocr: Option<Vec<PageText>>,
 }
 
 impl Ready {
@@ -87,6 +103,12 @@ enum Stop {
         reasons: Vec<String>,
         found: Box<Classified>,
         pages: u32,
+        text: String,
+    },
+    NeedsOcr {
+        scan: Box<Scan>,
+        pdf: Arc<Vec<u8>>,
+        pages: Vec<u32>,
     },
 }
 
@@ -136,15 +158,35 @@ impl Stop {
                 reasons,
                 found,
                 pages,
+                text,
             } => Prepared::Review {
                 subject,
                 reasons,
                 found,
                 pages,
                 sidecar: sidecar.map(Box::new),
+                text,
+            },
+            Stop::NeedsOcr { scan, pdf, pages } => Prepared::NeedsOcr {
+                ready: Box::new(scan.with(subject, sidecar)),
+                pdf,
+                pages,
             },
         }
     }
+}
+
+/// Whether a scan whose kind or year needs text it does not have is OCRed before it is
+/// classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OcrFirst {
+    /// Not here (OCR disabled in the configuration, or a caller that runs no OCR): such a
+    /// scan goes to review.
+    Off,
+    /// Tesseract is not available: to review, with this reason.
+    Unavailable(String),
+    /// Returned as [`Prepared::NeedsOcr`] for the caller's OCR pool.
+    Queue,
 }
 
 /// The stage of the pipeline that writes nothing: it can run on another thread while
@@ -154,6 +196,9 @@ pub(crate) struct Preparer<'a> {
     pub classifier: Arc<Classifier>,
     pub limits: PdfLimits,
     pub archive: &'a Archive,
+    pub ocr_first: OcrFirst,
+    /// OCR done before filing, by the scan's SHA-256 (read even when OCR is off now).
+    pub cache: OcrCache,
 }
 
 impl Preparer<'_> {
@@ -183,26 +228,79 @@ impl Preparer<'_> {
         let (pdf, converted) = as_pdf(s, bytes, &self.limits)?;
         let info =
             pdf::inspect(&pdf, &self.limits).map_err(|r| Stop::refuse(r.code(), r.to_string()))?;
-        drop(pdf);
         if s.input.sidecar_unusable.is_none() {
             *side = sidecar::read(&s.input);
         }
-        let found = self.classify(&s.input, &info, side.as_ref())?;
+        // Pages without a usable text layer, and what OCR already read of them.
+        let blank = pages_without_text(&info);
+        let languages = &self.archive.config.ocr.languages;
+        let cached = match (&s.sha, blank.is_empty()) {
+            (Some(sha), false) => self.cache.get(sha, languages),
+            _ => None,
+        };
+        let (text, source) = match &cached {
+            Some(c) => (merge_pages(&layer_text(&info), info.pages, &c.pages), "ocr"),
+            None => (layer_text(&info), "text"),
+        };
+        let (found, mut reasons) = self.classify(&s.input, &info, side.as_ref(), &text, source)?;
+        let needs_text = found.kind.is_none() || found.year.is_none();
+        if needs_text && !blank.is_empty() {
+            match (&cached, &self.ocr_first) {
+                (Some(c), _) => reasons.extend(c.failure()),
+                // A pixel bomb is never rasterised.
+                (None, OcrFirst::Queue) if info.oversized_images > 0 => reasons.push(
+                    "OCR is refused: a page image is over the pixel limit (limits.max_image_mpixels)"
+                        .into(),
+                ),
+                (None, OcrFirst::Queue) => {
+                    let scan = Scan {
+                        info,
+                        found,
+                        converted,
+                        text: None,
+                        ocr: None,
+                    };
+                    return Err(Stop::NeedsOcr {
+                        scan: Box::new(scan),
+                        pdf: Arc::new(pdf),
+                        pages: blank,
+                    });
+                }
+                (None, OcrFirst::Unavailable(why)) => {
+                    reasons.push(format!("OCR is not available: {why}"))
+                }
+                (None, OcrFirst::Off) => {}
+            }
+        }
+        drop(pdf);
+        if !reasons.is_empty() {
+            return Err(Stop::Review {
+                reasons,
+                found: Box::new(found),
+                pages: info.pages,
+                text,
+            });
+        }
         Ok(Scan {
             info,
             found,
             converted,
+            text: cached.is_some().then_some(text),
+            ocr: cached.map(|c| c.pages),
         })
     }
 
-    /// What the scan is, from its sidecar, folders, name, Info and text; a person is
-    /// needed when the kind or year cannot be told or a value is unusable.
+    /// What the scan is, from its sidecar, folders, name, Info and text (`source`: "text"
+    /// for a text layer, "ocr"); with the reasons a person is needed: the kind or year
+    /// cannot be told, or a value is unusable.
     fn classify(
         &self,
         input: &Input,
         info: &PdfInfo,
         sidecar: Option<&Dropped>,
-    ) -> Result<Classified, Stop> {
+        text: &str,
+        source: &str,
+    ) -> Result<(Classified, Vec<String>), Stop> {
         let max = self.archive.config.boxes.max_name_bytes;
         let (usable, sidecar_error) = match sidecar.map(|d| (&d.parsed, d)) {
             Some((Ok(s), _)) => (Some(s.clone()), None),
@@ -218,18 +316,17 @@ impl Preparer<'_> {
         if sidecar_error.is_none() {
             check_sidecar_group(usable.as_ref(), max)?;
         }
-        let text = match info.text_layer {
-            TextLayer::Garbage => String::new(),
-            _ => info.page_text.join("\n\u{c}\n"),
-        };
         let name = input.name();
-        let found = self.classifier.classify(&Evidence {
-            sidecar: usable.as_ref(),
-            folders: &input.folders,
-            file_name: &name,
-            info: &info.info,
-            text: &text,
-        });
+        let found = self.classifier.classify_from(
+            &Evidence {
+                sidecar: usable.as_ref(),
+                folders: &input.folders,
+                file_name: &name,
+                info: &info.info,
+                text,
+            },
+            source,
+        );
         let mut reasons: Vec<String> = sidecar_error.into_iter().collect();
         reasons.extend(input.sidecar_unusable.clone());
         reasons.extend(found.review_reasons());
@@ -249,15 +346,30 @@ impl Preparer<'_> {
                 g.escape_debug()
             ));
         }
-        if !reasons.is_empty() {
-            return Err(Stop::Review {
-                reasons,
-                found: Box::new(found),
-                pages: info.pages,
-            });
-        }
-        Ok(found)
+        Ok((found, reasons))
     }
+}
+
+/// The text layer as classification reads it: pages separated by form feeds, nothing
+/// from an unusable (garbage) layer.
+fn layer_text(info: &PdfInfo) -> String {
+    match info.text_layer {
+        TextLayer::Garbage => String::new(),
+        _ => info.page_text.join("\n\u{c}\n"),
+    }
+}
+
+/// Pages (1-based) without a usable text layer: what OCR would read.
+fn pages_without_text(info: &PdfInfo) -> Vec<u32> {
+    OcrInfo::needed(info)
+        .map(|o| {
+            o.pages
+                .iter()
+                .filter(|p| p.source == TextSource::None)
+                .map(|p| p.page)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// What `try_ready` found, before it is joined with its subject.
@@ -265,11 +377,16 @@ struct Scan {
     info: PdfInfo,
     found: Classified,
     converted: Option<(Vec<u8>, OriginalImage)>,
+    /// The text with OCR'd pages put in; `None`: the text layer as it is.
+    text: Option<String>,
+    ocr: Option<Vec<PageText>>,
 }
 
 impl Scan {
     fn with(self, subject: Subject, sidecar: Option<Dropped>) -> Ready {
-        let text = self.info.page_text.join("\n\u{c}\n");
+        let text = self
+            .text
+            .unwrap_or_else(|| self.info.page_text.join("\n\u{c}\n"));
         Ready {
             sha: subject.sha.clone().unwrap_or_default(),
             size: subject.size.unwrap_or_default(),
@@ -279,6 +396,7 @@ impl Scan {
             text,
             converted: self.converted,
             sidecar,
+            ocr: self.ocr,
         }
     }
 }

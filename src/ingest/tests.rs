@@ -147,3 +147,134 @@ fn a_scan_written_to_after_it_was_read_stays_and_its_new_content_is_archived_too
     );
     assert!(!p.exists());
 }
+
+/// A scan with no text layer whose kind and year need its text waits for OCR; once the
+/// OCR cache holds its text, it is classified from that text and filed, with no OCR
+/// after filing (no Tesseract needed: the cache entry stands for a finished OCR).
+#[test]
+fn a_cached_ocr_result_is_used_and_not_done_again() {
+    use crate::formats::ocr::{PageText, TextSource};
+    use crate::ingest::ocrcache::CachedOcr;
+    use crate::ingest::prepare::OcrFirst;
+
+    let s = setup();
+    let a = &s.archive;
+    let scan = fixturegen::generate(&fixturegen::GenOptions {
+        seed: 5,
+        count: 1,
+        image_only: true,
+        ..Default::default()
+    })
+    .next()
+    .unwrap()
+    .unwrap();
+    let path = a.inbox.join("scan.pdf");
+    fs::write(&path, &scan.bytes).unwrap();
+    let mut ing = ingestor(a);
+    ing.set_ocr_first(OcrFirst::Queue);
+
+    let input = input_for(&a.inbox, &path, true);
+    let prepared = ing.preparer().prepare(input.clone());
+    assert!(matches!(prepared, Prepared::NeedsOcr { .. }));
+    let r = ing.place_and_commit(vec![prepared]).unwrap();
+    assert!(r.is_empty(), "no receipt while it waits for OCR: {r:?}");
+    let waiting = ing.take_waiting_ocr();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].pages, vec![1]);
+    assert!(path.is_file(), "it stays in the inbox meanwhile");
+
+    // What OCR would have read.
+    let sha = waiting[0].sha.clone();
+    ing.ocr_cache()
+        .put(&CachedOcr {
+            sha256: sha.clone(),
+            languages: a.config.ocr.languages.clone(),
+            at: chrono::Utc::now(),
+            pages: vec![PageText {
+                page: 1,
+                source: TextSource::Ocr,
+                text: scan.text.clone(),
+                confidence: Some(93.0),
+                rotation: 0,
+                error: None,
+            }],
+        })
+        .unwrap();
+    let r = run_one(&mut ing, &path, || {});
+    assert_eq!(r.outcome, Outcome::Archived, "{r:?}");
+    assert!(ing.take_waiting_ocr().is_empty(), "not OCRed a second time");
+    assert!(ing.take_ocr_jobs().is_empty(), "no OCR after filing either");
+    assert!(!path.exists());
+    assert!(
+        ing.ocr_cache().get(&sha, &a.config.ocr.languages).is_none(),
+        "the cache entry goes once the text is in the box"
+    );
+    let loc = a.catalogue().unwrap().get(&sha).cloned().unwrap();
+    let meta = a.read_meta(&loc).unwrap();
+    let e = &scan.expected;
+    assert_eq!(
+        (
+            meta.kind.as_str(),
+            meta.year,
+            meta.group.as_deref(),
+            meta.date
+        ),
+        (
+            e.kind.as_str(),
+            e.year,
+            Some(e.group.as_str()),
+            Some(e.date)
+        )
+    );
+    assert_eq!(meta.provenance["kind"], "ocr");
+    assert_eq!(meta.provenance["year"], "ocr");
+    assert!(meta.provenance_detail["kind"].starts_with('«'));
+    let ocr = meta.ocr.unwrap();
+    assert_eq!(ocr.state.as_str(), "done");
+    assert_eq!(ocr.pages[0].source, TextSource::Ocr);
+    let text = fs::read_to_string(
+        a.root
+            .join(&loc.box_rel)
+            .join(crate::store::archive::text_of(&loc.file)),
+    )
+    .unwrap();
+    assert_eq!(text, scan.text);
+}
+
+/// Without OCR (disabled, or Tesseract missing) such a scan goes to review as before,
+/// with the reason; with a cached text it keeps that text beside it.
+#[test]
+fn without_ocr_a_scan_with_no_text_goes_to_review_with_the_reason() {
+    use crate::ingest::prepare::OcrFirst;
+    let s = setup();
+    let a = &s.archive;
+    let pdf = fixturegen::generate(&fixturegen::GenOptions {
+        seed: 5,
+        count: 1,
+        image_only: true,
+        ..Default::default()
+    })
+    .next()
+    .unwrap()
+    .unwrap()
+    .bytes;
+    let path = a.inbox.join("scan.pdf");
+    fs::write(&path, &pdf).unwrap();
+    let mut ing = ingestor(a);
+    ing.set_ocr_first(OcrFirst::Unavailable(
+        "cannot run tesseract; install it with `apt-get install tesseract-ocr`".into(),
+    ));
+    let r = run_one(&mut ing, &path, || {});
+    assert_eq!(r.outcome, Outcome::Review, "{r:?}");
+    assert!(
+        r.reason
+            .contains("OCR is not available: cannot run tesseract; install it"),
+        "{}",
+        r.reason
+    );
+    assert!(ing.take_waiting_ocr().is_empty());
+    assert!(
+        !a.review.join("scan.pdf.ocr.txt").exists(),
+        "no text, no text file"
+    );
+}

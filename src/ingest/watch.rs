@@ -24,7 +24,7 @@ use crate::ingest::indexing::IndexRepair;
 use crate::ingest::input::{self, Filter, Found, Input, Role, input_for, is_toml_name};
 use crate::ingest::ocr::{OcrPool, OcrResult};
 use crate::ingest::pipeline::Ingestor;
-use crate::ingest::prepare::looks_like_scan;
+use crate::ingest::prepare::{OcrFirst, looks_like_scan};
 use crate::ingest::receipt::{Subject, Summary};
 use crate::ingest::source;
 use crate::search::consistency::{self, CheckReport};
@@ -77,6 +77,13 @@ pub enum WatchEvent {
     },
     /// A file's outcome.
     Receipt(Receipt),
+    /// A scan with no usable text whose kind or year needs one: it stays in the inbox
+    /// while OCR reads it, then it is classified (no receipt until then).
+    WaitingForOcr {
+        path: String,
+        id: String,
+        pages: usize,
+    },
     OcrDone {
         id: String,
         file: String,
@@ -117,6 +124,8 @@ struct Pending {
     deferred: bool,
     /// When a complete scan started waiting for its sidecar.
     waiting_for_sidecar: Option<Instant>,
+    /// Being read by OCR before it can be classified: not fed to the pipeline meanwhile.
+    waiting_for_ocr: bool,
 }
 
 /// Files in the inbox not yet finished, and when each is ready.
@@ -200,6 +209,7 @@ impl PendingSet {
                 role,
                 deferred: false,
                 waiting_for_sidecar: None,
+                waiting_for_ocr: false,
             },
         );
     }
@@ -232,6 +242,23 @@ impl PendingSet {
     pub fn wait_again(&mut self, path: &Path) {
         if let Some(st) = self.files.get_mut(path) {
             st.changed = Instant::now();
+        }
+    }
+
+    /// A scan being read by OCR: it waits for [`PendingSet::ocr_done`], with no receipt
+    /// yet (one follows if it vanishes meanwhile).
+    pub fn wait_for_ocr(&mut self, path: &Path) {
+        if let Some(st) = self.files.get_mut(path) {
+            st.waiting_for_ocr = true;
+            st.deferred = true;
+        }
+    }
+
+    /// OCR has read the scan (its result is cached): it is ready again at once.
+    pub fn ocr_done(&mut self, path: &Path) {
+        if let Some(st) = self.files.get_mut(path) {
+            st.waiting_for_ocr = false;
+            st.retry_at = None;
         }
     }
 
@@ -284,7 +311,7 @@ impl PendingSet {
             (st.size, st.mtime, st.changed) = (size, mtime, now);
             return None;
         }
-        if st.retry_at.is_some_and(|t| now < t) {
+        if st.waiting_for_ocr || st.retry_at.is_some_and(|t| now < t) {
             return None;
         }
         let input = input_for(&self.inbox, p, true);
@@ -509,6 +536,9 @@ impl Events {
 /// OCR in the background, the hourly fixity slice, and committing the index when idle.
 struct Chores {
     ocr: Option<OcrPool>,
+    /// Scans in the OCR pool before filing, by content (the same scan dropped twice is
+    /// read once), with their paths in the inbox.
+    before_filing: HashMap<String, Vec<PathBuf>>,
     check: Option<crossbeam_channel::Receiver<Result<CheckReport>>>,
     last_fixity: Option<Instant>,
     /// Set after a batch; once the inbox has been quiet a moment the index is committed.
@@ -516,10 +546,15 @@ struct Chores {
 }
 
 impl Chores {
-    fn run_due(&mut self, ing: &mut Ingestor, inbox_quiet: bool, emit: &mut dyn FnMut(WatchEvent)) {
+    fn run_due(
+        &mut self,
+        ing: &mut Ingestor,
+        pending: &mut PendingSet,
+        emit: &mut dyn FnMut(WatchEvent),
+    ) {
         self.index(ing, emit);
-        self.ocr(ing, emit);
-        if inbox_quiet
+        self.ocr(ing, pending, emit);
+        if pending.is_empty()
             && self
                 .last_fixity
                 .is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
@@ -555,13 +590,52 @@ impl Chores {
         }
     }
 
-    fn ocr(&mut self, ing: &mut Ingestor, emit: &mut dyn FnMut(WatchEvent)) {
+    fn ocr(
+        &mut self,
+        ing: &mut Ingestor,
+        pending: &mut PendingSet,
+        emit: &mut dyn FnMut(WatchEvent),
+    ) {
         let Some(pool) = self.ocr.as_mut() else {
             ing.take_ocr_jobs();
+            for w in ing.take_waiting_ocr() {
+                pending.ocr_done(&w.input.path);
+            }
             return;
         };
         for result in pool.ready() {
+            if result.0.before_filing {
+                let sha = result.0.id.clone();
+                let kept = ing
+                    .ocr_cache()
+                    .get(&sha, &ing.archive.config.ocr.languages)
+                    .is_some();
+                for p in self.before_filing.remove(&sha).unwrap_or_default() {
+                    pending.ocr_done(&p);
+                    if !kept {
+                        // Tesseract failed as a whole (it vanished): not at once again.
+                        pending.back_off(&p);
+                    }
+                }
+                continue;
+            }
             record_ocr(ing, result, emit);
+        }
+        for w in ing.take_waiting_ocr() {
+            pending.wait_for_ocr(&w.input.path);
+            emit(WatchEvent::WaitingForOcr {
+                path: w.input.display.clone(),
+                id: w.sha.clone(),
+                pages: w.pages.len(),
+            });
+            match self.before_filing.get_mut(&w.sha) {
+                Some(paths) => paths.push(w.input.path.clone()),
+                None => {
+                    pool.submit_before_filing(&w, ing.ocr_cache());
+                    self.before_filing
+                        .insert(w.sha.clone(), vec![w.input.path.clone()]);
+                }
+            }
         }
         for job in ing.take_ocr_jobs() {
             pool.submit(&ing.archive.root, job);
@@ -637,9 +711,10 @@ fn fixity(ing: &mut Ingestor, emit: &mut dyn FnMut(WatchEvent)) {
     }
 }
 
-/// Starts the OCR workers when OCR is enabled and Tesseract is installed; otherwise scans
-/// stay "OCR pending" (and `archivist ocr --pending` catches up later).
-fn start_ocr(ing: &Ingestor) -> Option<OcrPool> {
+/// Starts the OCR workers when OCR is enabled and Tesseract is installed, and has scans
+/// that need text to be classified OCRed first; otherwise scans stay "OCR pending" (and
+/// `archivist ocr --pending` catches up later) and those that need text go to review.
+fn start_ocr(ing: &mut Ingestor) -> Option<OcrPool> {
     let cfg = &ing.archive.config;
     if !cfg.ocr.enabled {
         return None;
@@ -647,8 +722,10 @@ fn start_ocr(ing: &Ingestor) -> Option<OcrPool> {
     let ocr_cfg = cfg.ocr_config();
     if let Err(why) = crate::formats::ocr::check_tesseract(&ocr_cfg) {
         tracing::warn!("OCR is off: {why}; image-only scans are archived and marked OCR pending");
+        ing.set_ocr_first(OcrFirst::Unavailable(why));
         return None;
     }
+    ing.set_ocr_first(OcrFirst::Queue);
     let mut pool = OcrPool::start(&ocr_cfg, crate::ingest::ocr::workers(cfg.ocr.jobs));
     match ing.pending_ocr(None) {
         Ok(jobs) => {
@@ -685,6 +762,7 @@ pub fn run(
         });
         let mut chores = Chores {
             ocr: start_ocr(ing),
+            before_filing: HashMap::new(),
             check: Some(rx),
             last_fixity: None,
             idle_since: None,
@@ -701,7 +779,7 @@ pub fn run(
         });
         let mut summary = Summary::default();
         while !stop.load(Ordering::SeqCst) {
-            chores.run_due(ing, pending.is_empty(), emit);
+            chores.run_due(ing, &mut pending, emit);
             events.collect(&mut pending, opts.poll)?;
             let ready = pending.ready(Instant::now());
             record_vanished(ing, &ready.vanished, &mut summary, emit);
@@ -719,6 +797,8 @@ pub fn run(
                 emit,
                 &stop,
             );
+            // Scans that wait for OCR go to the pool at once.
+            chores.ocr(ing, &mut pending, emit);
         }
         ing.flush_index();
         Ok(summary)
@@ -798,6 +878,11 @@ fn ingest_ready(
         for &b in &result.busy {
             if let Some(p) = paths[i].get(b) {
                 pending.wait_again(p);
+            }
+        }
+        for &b in &result.waiting_ocr {
+            if let Some(p) = paths[i].get(b) {
+                pending.wait_for_ocr(p);
             }
         }
         for r in result.receipts {
