@@ -280,6 +280,18 @@ impl Session {
         )
     }
 
+    /// The `href` of the first element `css` finds.
+    async fn href(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     async fn close(self) {
         let _ = self.client.close().await;
     }
@@ -458,15 +470,7 @@ async fn archivist_finds_a_learner_opens_the_dossier_and_the_scan_and_the_downlo
     assert!(person.starts_with("Сидорова"), "{person}");
     s.shot("dossier").await;
     // The learner's record card as a PDF.
-    let card = s
-        .client
-        .find(Locator::Css("#card-link"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let card = s.href("#card-link").await;
     let (status, ctype, head) = s.fetch(&card).await;
     assert_eq!(
         (status, ctype.as_str(), head.as_str()),
@@ -518,15 +522,7 @@ async fn archivist_finds_a_learner_opens_the_dossier_and_the_scan_and_the_downlo
     s.click("#boxes tbody tr td:nth-child(2) a").await;
     s.wait_for("#box-print").await;
     for link in ["#box-labels", "#box-inventory"] {
-        let href = s
-            .client
-            .find(Locator::Css(link))
-            .await
-            .unwrap()
-            .attr("href")
-            .await
-            .unwrap()
-            .unwrap();
+        let href = s.href(link).await;
         let (status, ctype, head) = s.fetch(&href).await;
         assert_eq!(
             (status, ctype.as_str(), head.as_str()),
@@ -541,18 +537,7 @@ async fn archivist_finds_a_learner_opens_the_dossier_and_the_scan_and_the_downlo
     s.wait_for("#notice").await;
     let made = s.text("#year-inventories").await;
     assert!(made.contains("Опись дел"), "{made}");
-    let (status, ctype, head) = s
-        .fetch(
-            &s.client
-                .find(Locator::Css("a.inventory-file"))
-                .await
-                .unwrap()
-                .attr("href")
-                .await
-                .unwrap()
-                .unwrap(),
-        )
-        .await;
+    let (status, ctype, head) = s.fetch(&s.href("a.inventory-file").await).await;
     assert_eq!(
         (status, ctype.as_str(), head.as_str()),
         (200, "application/pdf", "%PDF-")
