@@ -184,10 +184,13 @@ fn main() {
     let sink = archivist::search::sink_for(&a).unwrap();
     let open_index = t.elapsed();
     let t = Instant::now();
-    let ing =
+    let mut ing =
         archivist::ingest::Ingestor::open(&a, Box::new(sink), &archivist::api::Actor::system())
             .unwrap();
     let open_pipeline = t.elapsed();
+    let t = Instant::now();
+    assert!(ing.catalogue_len().unwrap() >= n);
+    let catalogue = t.elapsed();
     let t = Instant::now();
     let jobs = ing.pending_ocr(None).unwrap();
     let pending = t.elapsed();
@@ -224,15 +227,18 @@ fn main() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut ready = None;
+    // The child's stderr is read to its end on another thread: a pipe nobody drains
+    // would block the watcher at its first burst of log lines.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let stderr = child.stderr.take().unwrap();
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap_or_default();
-        if line.contains("watching ") {
-            ready = Some(t.elapsed());
-            break;
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            if line.unwrap_or_default().contains("watching ") {
+                let _ = ready_tx.send(t.elapsed());
+            }
         }
-    }
+    });
+    let ready = ready_rx.recv_timeout(Duration::from_secs(120)).ok();
     let receipts = a.journal.join("receipts.jsonl");
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline && fs::metadata(&receipts).map(|m| m.len()).unwrap_or(0) == 0 {
@@ -254,9 +260,10 @@ fn main() {
         jobs.len()
     );
     println!(
-        "in-process: open the index {:.3} s; open the pipeline (recovery, catalogue from the manifests) {:.3} s; pending OCR from the index {:.3} s",
+        "in-process: open the index {:.3} s; open the pipeline (recovery) {:.3} s; catalogue from the manifests (on its own thread) {:.3} s; pending OCR from the index {:.3} s",
         s(open_index),
         s(open_pipeline),
+        s(catalogue),
         s(pending)
     );
     println!(

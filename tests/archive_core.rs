@@ -54,7 +54,7 @@ fn watcher_files_the_fixture_set_into_valid_boxes() {
             e.file,
             loc.file
         );
-        let m = a.read_meta(loc).unwrap();
+        let m = a.read_meta(&loc).unwrap();
         assert_eq!(m.kind, e.kind, "{}", e.file);
         assert_eq!(m.year, e.year, "{}", e.file);
         assert_eq!(m.group.as_deref(), Some(e.group.as_str()), "{}", e.file);

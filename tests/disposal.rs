@@ -285,8 +285,8 @@ fn execution_killed_midway_completes_on_rerun_and_leaves_tombstones() {
     let after = t.archive().catalogue().unwrap();
     for id in before.keys() {
         assert_eq!(
-            after.contains_key(id),
-            !listed.contains(id),
+            after.contains_key(&id),
+            !listed.contains(&id),
             "{id}: only listed documents are destroyed"
         );
     }

@@ -92,7 +92,7 @@ fn a_document_added_to_an_approved_act_is_never_destroyed() {
     let listed = draft(&t);
     approve(&t);
     let cat = t.archive().catalogue().unwrap();
-    let (extra, loc) = cat.iter().find(|(id, _)| !listed.contains(*id)).unwrap();
+    let (extra, loc) = cat.iter().find(|(id, _)| !listed.contains(id)).unwrap();
     edit_act(&t, |act| {
         let case = &mut act["case"].as_array_mut().unwrap()[0];
         let docs = case["documents"].as_array_mut().unwrap();

@@ -112,7 +112,7 @@ fn image_only_orders_protocols_and_journals_without_sidecars_are_filed_after_ocr
                 order
             }
         };
-        let meta = a.read_meta(catalogue.get(&id).unwrap()).unwrap();
+        let meta = a.read_meta(&catalogue.get(&id).unwrap()).unwrap();
         assert_eq!(
             (meta.kind.as_str(), meta.year, meta.group.as_deref()),
             (e.kind.as_str(), e.year, Some(e.group.as_str())),
@@ -212,7 +212,7 @@ fn real_image_only_scans_end_filed_or_in_review_with_their_ocr_text() {
         match r.outcome {
             Outcome::Archived => {
                 let meta = a
-                    .read_meta(a.catalogue().unwrap().get(r.id.as_ref().unwrap()).unwrap())
+                    .read_meta(&a.catalogue().unwrap().get(r.id.as_ref().unwrap()).unwrap())
                     .unwrap();
                 assert_eq!(meta.ocr.unwrap().state.as_str(), "done");
             }

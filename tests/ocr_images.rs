@@ -58,12 +58,7 @@ fn images_from_the_scanner_are_archived_as_pdf_with_their_original_bytes() {
             continue;
         }
         assert_eq!(r.outcome, Outcome::Archived, "{r:?}");
-        let loc = a
-            .catalogue()
-            .unwrap()
-            .get(r.id.as_ref().unwrap())
-            .cloned()
-            .unwrap();
+        let loc = a.catalogue().unwrap().get(r.id.as_ref().unwrap()).unwrap();
         assert!(loc.file.ends_with(".pdf"));
         let meta = a.read_meta(&loc).unwrap();
         let orig = meta

@@ -190,9 +190,9 @@ fn a_scan_rejected_in_review_goes_to_the_quarantine_audited() {
 fn some_document(t: &TestArchive) -> (String, String) {
     let cat = t.archive().catalogue().unwrap();
     let mut ids: Vec<_> = cat.iter().collect();
-    ids.sort_by(|x, y| x.0.cmp(y.0));
-    let (id, loc) = ids[0];
-    (id.clone(), loc.box_rel.clone())
+    ids.sort_by(|x, y| x.0.cmp(&y.0));
+    let (id, loc) = ids.swap_remove(0);
+    (id, loc.box_rel)
 }
 
 #[test]

@@ -39,9 +39,9 @@ fn the_watcher_repairs_an_index_that_lost_documents_or_kept_deleted_ones() {
     // between a batch's commit and the index's.
     let a = t.archive();
     let cat = a.catalogue().unwrap();
-    let ids: Vec<&String> = cat.keys().take(3).collect();
+    let ids: Vec<String> = cat.keys().take(3).collect();
     let any = cat.values().next().unwrap();
-    let mut orphan: DocumentMeta = a.read_meta(any).unwrap();
+    let mut orphan: DocumentMeta = a.read_meta(&any).unwrap();
     orphan.id = "f".repeat(64);
     {
         let mut sink = Sink::open(&a.index).unwrap();

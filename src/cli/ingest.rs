@@ -34,7 +34,7 @@ pub fn watch(ctx: &Ctx) -> Result<i32> {
         }
         match e {
             WatchEvent::Watching {
-                inbox, documents, ..
+                inbox, indexed, ..
             } => {
                 let abs = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or(p.to_path_buf());
                 outln!("archivist is watching {}", abs(&inbox).display());
@@ -43,7 +43,7 @@ pub fn watch(ctx: &Ctx) -> Result<i32> {
                     abs(&a.boxes).display()
                 );
                 outln!(
-                    "  archive root {}, config: {}; {documents} document(s) archived so far",
+                    "  archive root {}, config: {}; {indexed} document(s) in the search index",
                     a.root.display(),
                     a.config_origin
                 );

@@ -72,6 +72,7 @@ impl Ingestor<'_> {
     /// Moves a document as `mv` says: named in the intent log first (durably), then
     /// carried out; the intent is cleared once done.
     pub(crate) fn amend(&mut self, mv: AmendMove) -> Result<DocumentMeta> {
+        self.catalogue_ready()?;
         self.intent_line_synced(&AmendLine { amend: mv.clone() })?;
         crash_point("intent");
         let meta = self.complete_amend(&mv)?;
@@ -188,7 +189,7 @@ impl Ingestor<'_> {
         }
         crash_point("audited");
         self.catalogue.insert(
-            mv.id.clone(),
+            &mv.id,
             DocLoc {
                 box_rel: to_box_rel,
                 file: mv.to_file.clone(),

@@ -183,6 +183,14 @@ impl Ingestor<'_> {
     /// removed, and the result committed and logged.
     pub fn repair_index(&mut self, report: &CheckReport) -> IndexRepair {
         let mut out = IndexRepair::default();
+        // Without the catalogue no entry can be shown to have no document: none removed.
+        let catalogue_read = match self.catalogue_ready() {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!("{e:#}; index entries without a document are kept for now");
+                false
+            }
+        };
         for id in &report.missing_from_index {
             if let Some(name) = id.strip_prefix(crate::store::review::ID_PREFIX) {
                 let item = crate::store::review::read(self.archive, name);
@@ -219,7 +227,7 @@ impl Ingestor<'_> {
             let in_review = id
                 .strip_prefix(crate::store::review::ID_PREFIX)
                 .is_some_and(|n| self.archive.review.join(n).is_file());
-            if !self.catalogue.contains_key(id) && !in_review {
+            if catalogue_read && !self.catalogue.contains_key(id) && !in_review {
                 self.index.remove(id);
                 out.removed.push(id.clone());
             }

@@ -100,14 +100,15 @@ pub fn merge_info(info: &mut OcrInfo, results: &[PageText]) -> Vec<String> {
 impl Ingestor<'_> {
     /// Archived documents waiting for OCR, or (with `only`) the given documents, every
     /// page without a text layer.
-    pub fn pending_ocr(&self, only: Option<&[String]>) -> Result<Vec<OcrJob>> {
+    pub fn pending_ocr(&mut self, only: Option<&[String]>) -> Result<Vec<OcrJob>> {
+        self.catalogue_ready()?;
         let ids: Vec<String> = match only {
             Some(o) => o.to_vec(),
             None => match pending_in_index(&self.archive.index) {
                 Ok(ids) => ids,
                 Err(e) => {
                     tracing::warn!("{e:#}; reading every sidecar to find pending OCR instead");
-                    self.catalogue.keys().cloned().collect()
+                    self.catalogue.keys().collect()
                 }
             },
         };
@@ -116,7 +117,7 @@ impl Ingestor<'_> {
             let Some(loc) = self.catalogue.get(&id) else {
                 continue;
             };
-            let meta = self.archive.read_meta(loc)?;
+            let meta = self.archive.read_meta(&loc)?;
             let pages: Vec<u32> = match (&meta.ocr, only.is_some()) {
                 (Some(o), forced) if o.state == OcrState::Pending || forced => o
                     .pages
@@ -130,8 +131,8 @@ impl Ingestor<'_> {
             if !pages.is_empty() {
                 out.push(OcrJob {
                     id,
-                    box_rel: loc.box_rel.clone(),
-                    file: loc.file.clone(),
+                    box_rel: loc.box_rel,
+                    file: loc.file,
                     pages,
                     before_filing: false,
                 });

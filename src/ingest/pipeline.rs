@@ -22,9 +22,10 @@ use crate::ingest::place::{Plan, Transfer};
 use crate::ingest::prepare::{OcrFirst, Prepared, Preparer, Ready};
 use crate::ingest::source::Identity;
 use crate::search::index::IndexSink;
-use crate::store::archive::{Archive, DocLoc};
+use crate::store::archive::Archive;
 use crate::store::audit::{Actor, AuditLog, Event};
 use crate::store::boxes::ArchiveBox;
+use crate::store::catalogue::Catalogue;
 use crate::store::document::DocumentMeta;
 use crate::store::receipts::{Receipt, ReceiptLog};
 
@@ -123,7 +124,13 @@ pub struct WaitingOcr {
 pub struct Ingestor<'a> {
     pub archive: &'a Archive,
     pub actor: Actor,
-    pub(crate) catalogue: HashMap<String, DocLoc>,
+    /// Read from the manifests on a thread of its own, so a watcher on a large archive
+    /// is watching at once; [`Ingestor::catalogue_ready`] waits for it, and every entry
+    /// point that decides with it calls that first.
+    pub(crate) catalogue: Catalogue,
+    catalogue_loading: Option<std::thread::JoinHandle<Result<Catalogue>>>,
+    /// `catalogue` is not (yet) what the manifests say.
+    catalogue_stale: bool,
     pub(crate) boxes: HashMap<String, ArchiveBox>,
     pub(crate) audit: AuditLog,
     pub(crate) receipts: ReceiptLog,
@@ -174,7 +181,9 @@ impl<'a> Ingestor<'a> {
         let mut ing = Ingestor {
             archive,
             actor: actor.clone(),
-            catalogue: HashMap::new(),
+            catalogue: Catalogue::default(),
+            catalogue_loading: None,
+            catalogue_stale: true,
             boxes: HashMap::new(),
             audit,
             receipts,
@@ -198,8 +207,39 @@ impl<'a> Ingestor<'a> {
         if swept > 0 {
             tracing::info!("{swept} stale OCR cache entries removed");
         }
-        ing.catalogue = archive.catalogue()?;
+        let (root, dirs) = (archive.root.clone(), archive.box_dirs());
+        ing.catalogue_loading = Some(
+            std::thread::Builder::new()
+                .name("catalogue".into())
+                .spawn(move || Catalogue::read_boxes(&root, &dirs))
+                .context("cannot start a thread to read the catalogue")?,
+        );
         Ok(ing)
+    }
+
+    /// The catalogue, once read from the manifests (waits for the reading thread; reads
+    /// again here if that failed).
+    pub(crate) fn catalogue_ready(&mut self) -> Result<&mut Catalogue> {
+        if let Some(loading) = self.catalogue_loading.take() {
+            match loading.join() {
+                Ok(Ok(cat)) => {
+                    // Moves made while it was read (recovery) are in the manifests too.
+                    self.catalogue = cat;
+                    self.catalogue_stale = false;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!("the catalogue could not be read: {e:#}; reading it again")
+                }
+                Err(_) => {
+                    tracing::warn!("the thread reading the catalogue failed; reading it again")
+                }
+            }
+        }
+        if self.catalogue_stale {
+            self.catalogue = self.archive.catalogue()?;
+            self.catalogue_stale = false;
+        }
+        Ok(&mut self.catalogue)
     }
 
     /// How to open the index again after an error (by default `sink_for` on the archive):
@@ -216,8 +256,17 @@ impl<'a> Ingestor<'a> {
         self.index.commit();
     }
 
-    pub fn catalogue_len(&self) -> usize {
-        self.catalogue.len()
+    /// Whether the catalogue has been read (a call to [`Ingestor::catalogue_ready`] will
+    /// not wait).
+    pub fn catalogue_is_read(&self) -> bool {
+        self.catalogue_loading
+            .as_ref()
+            .is_none_or(|h| h.is_finished())
+    }
+
+    /// How many documents the archive holds (waits for the catalogue).
+    pub fn catalogue_len(&mut self) -> Result<usize> {
+        Ok(self.catalogue_ready()?.len())
     }
 
     /// Appends receipts written outside a batch (a deferred file that vanished).
@@ -346,6 +395,7 @@ impl<'a> Ingestor<'a> {
 
     pub(crate) fn place_and_commit(&mut self, prepared: Vec<Prepared>) -> Result<Vec<Receipt>> {
         let (n, t0) = (prepared.len(), std::time::Instant::now());
+        self.catalogue_ready()?;
         let mut batch = Batch::default();
         // Decisions (duplicates, boxes, names, intents) one by one; the file writes of
         // the batch in parallel; then the records, in input order.

@@ -149,7 +149,7 @@ impl Ingestor<'_> {
         let side_text = meta.to_toml().context("cannot serialise the sidecar")?;
         // Reserved now, so a copy of the same scan later in this batch is a duplicate.
         self.catalogue.insert(
-            r.sha.clone(),
+            &r.sha,
             DocLoc {
                 box_rel: place.box_rel.clone(),
                 file: place.file_rel.clone(),
@@ -168,7 +168,7 @@ impl Ingestor<'_> {
     /// A scan already in the archive: archived by a run interrupted before it removed the
     /// source (same source path), or a duplicate (to the quarantine's duplicates).
     fn plan_known(&mut self, r: &Ready, batch: &mut Batch) -> bool {
-        let Some(loc) = self.catalogue.get(&r.sha).cloned() else {
+        let Some(loc) = self.catalogue.get(&r.sha) else {
             return false;
         };
         let a = self.archive;

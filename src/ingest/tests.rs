@@ -72,7 +72,7 @@ fn a_scan_deleted_after_it_was_read_gets_a_final_vanished_receipt() {
     let r = run_one(&mut ing, &p, || fs::remove_file(&p).unwrap());
     assert_eq!(r.outcome, Outcome::Vanished, "{r:?}");
     assert!(r.destination.is_none(), "{r:?}");
-    assert_eq!(ing.catalogue_len(), 0);
+    assert_eq!(ing.catalogue_len().unwrap(), 0);
     let stray: Vec<_> = files(&s.archive.boxes)
         .into_iter()
         .filter(|f| f.to_string_lossy().contains("/data/"))
@@ -209,7 +209,7 @@ fn a_cached_ocr_result_is_used_and_not_done_again() {
         ing.ocr_cache().get(&sha, &a.config.ocr.languages).is_none(),
         "the cache entry goes once the text is in the box"
     );
-    let loc = a.catalogue().unwrap().get(&sha).cloned().unwrap();
+    let loc = a.catalogue().unwrap().get(&sha).unwrap();
     let meta = a.read_meta(&loc).unwrap();
     let e = &scan.expected;
     assert_eq!(

@@ -72,7 +72,8 @@ pub enum WatchEvent {
     /// Ready: the inbox is watched.
     Watching {
         inbox: PathBuf,
-        documents: usize,
+        /// Documents in the search index (the catalogue is still being read).
+        indexed: u64,
         waiting: usize,
     },
     /// A file's outcome.
@@ -540,6 +541,11 @@ struct Chores {
     /// read once), with their paths in the inbox.
     before_filing: HashMap<String, Vec<PathBuf>>,
     check: Option<crossbeam_channel::Receiver<Result<CheckReport>>>,
+    /// Lets the comparison of index and archive start (once the catalogue is read: the
+    /// two would only slow each other down).
+    compare_go: Option<crossbeam_channel::Sender<()>>,
+    /// Whether the catalogue has been read and the work waiting for it started.
+    catalogue_read: bool,
     last_fixity: Option<Instant>,
     /// Set after a batch; once the inbox has been quiet a moment the index is committed.
     idle_since: Option<Instant>,
@@ -552,6 +558,10 @@ impl Chores {
         pending: &mut PendingSet,
         emit: &mut dyn FnMut(WatchEvent),
     ) {
+        if !self.catalogue_read && ing.catalogue_is_read() {
+            self.catalogue_read = true;
+            self.catalogue_arrived(ing, emit);
+        }
         self.index(ing, emit);
         self.ocr(ing, pending, emit);
         if pending.is_empty()
@@ -561,6 +571,27 @@ impl Chores {
         {
             self.last_fixity = Some(Instant::now());
             fixity(ing, emit);
+        }
+    }
+
+    /// Starts what waited for the catalogue: the comparison of index and archive, and
+    /// OCR of archived documents still pending.
+    fn catalogue_arrived(&mut self, ing: &mut Ingestor, emit: &mut dyn FnMut(WatchEvent)) {
+        if let Err(e) = ing.catalogue_ready() {
+            problem(emit, format!("{e:#}"));
+        }
+        if let Some(go) = self.compare_go.take() {
+            let _ = go.send(());
+        }
+        if let Some(pool) = self.ocr.as_mut() {
+            match ing.pending_ocr(None) {
+                Ok(jobs) => {
+                    for job in jobs {
+                        pool.submit(&ing.archive.root, job);
+                    }
+                }
+                Err(e) => tracing::warn!("pending OCR could not be listed: {e:#}"),
+            }
         }
     }
 
@@ -714,6 +745,7 @@ fn fixity(ing: &mut Ingestor, emit: &mut dyn FnMut(WatchEvent)) {
 /// Starts the OCR workers when OCR is enabled and Tesseract is installed, and has scans
 /// that need text to be classified OCRed first; otherwise scans stay "OCR pending" (and
 /// `archivist ocr --pending` catches up later) and those that need text go to review.
+/// Archived documents still pending are given to the pool once the catalogue is read.
 fn start_ocr(ing: &mut Ingestor) -> Option<OcrPool> {
     let cfg = &ing.archive.config;
     if !cfg.ocr.enabled {
@@ -726,16 +758,10 @@ fn start_ocr(ing: &mut Ingestor) -> Option<OcrPool> {
         return None;
     }
     ing.set_ocr_first(OcrFirst::Queue);
-    let mut pool = OcrPool::start(&ocr_cfg, crate::ingest::ocr::workers(cfg.ocr.jobs));
-    match ing.pending_ocr(None) {
-        Ok(jobs) => {
-            for job in jobs {
-                pool.submit(&ing.archive.root, job);
-            }
-        }
-        Err(e) => tracing::warn!("pending OCR could not be listed: {e:#}"),
-    }
-    Some(pool)
+    Some(OcrPool::start(
+        &ocr_cfg,
+        crate::ingest::ocr::workers(cfg.ocr.jobs),
+    ))
 }
 
 /// Watches the inbox and ingests complete files until `stop` is set; the batch in flight
@@ -755,7 +781,11 @@ pub fn run(
         // The index is compared with the archive in the background (reading every
         // manifest takes a while on a large archive); the repair is applied here.
         let (tx, rx) = crossbeam_channel::bounded(1);
+        let (go_tx, go_rx) = crossbeam_channel::bounded::<()>(1);
         s.spawn(move || {
+            if go_rx.recv().is_err() {
+                return; // the watcher stopped before the catalogue was read
+            }
             let r =
                 SearchIndex::open(&archive.index).and_then(|ix| consistency::compare(archive, &ix));
             let _ = tx.send(r);
@@ -764,6 +794,8 @@ pub fn run(
             ocr: start_ocr(ing),
             before_filing: HashMap::new(),
             check: Some(rx),
+            compare_go: Some(go_tx),
+            catalogue_read: false,
             last_fixity: None,
             idle_since: None,
         };
@@ -774,7 +806,7 @@ pub fn run(
         );
         emit(WatchEvent::Watching {
             inbox: inbox.clone(),
-            documents: ing.catalogue_len(),
+            indexed: SearchIndex::open(&archive.index).map_or(0, |ix| ix.num_docs()),
             waiting: pending.len(),
         });
         let mut summary = Summary::default();

@@ -1,7 +1,6 @@
 //! The archive root: its folders, its configuration and nomenclature, and the catalogue
 //! of documents read from the box manifests (the archive on disk is the source of truth).
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +9,7 @@ use anyhow::{Context, Result};
 use crate::config::nomenclature::Nomenclature;
 use crate::config::{self, Config};
 use crate::store::boxes;
+use crate::store::catalogue::Catalogue;
 use crate::store::document::DocumentMeta;
 
 pub struct Archive {
@@ -202,25 +202,8 @@ impl Archive {
     }
 
     /// The catalogue: document id → location, from the manifests alone (one read per box).
-    pub fn catalogue(&self) -> Result<HashMap<String, DocLoc>> {
-        let mut cat = HashMap::new();
-        for dir in self.box_dirs() {
-            let box_rel = self.rel(&dir);
-            let manifest = boxes::read_manifest(&dir)
-                .with_context(|| format!("cannot read the manifest of box {}", dir.display()))?;
-            for (path, sha) in manifest {
-                if path.starts_with("data/") && path.to_ascii_lowercase().ends_with(".pdf") {
-                    cat.insert(
-                        sha,
-                        DocLoc {
-                            box_rel: box_rel.clone(),
-                            file: path,
-                        },
-                    );
-                }
-            }
-        }
-        Ok(cat)
+    pub fn catalogue(&self) -> Result<Catalogue> {
+        Catalogue::read(self)
     }
 
     pub fn read_meta(&self, loc: &DocLoc) -> Result<DocumentMeta> {
@@ -241,10 +224,10 @@ impl Archive {
         if id.len() < 6 {
             return Ok(None);
         }
-        let hits: Vec<_> = cat.iter().filter(|(k, _)| k.starts_with(&id)).collect();
+        let mut hits: Vec<_> = cat.iter().filter(|(k, _)| k.starts_with(&id)).collect();
         match hits.len() {
             0 => Ok(None),
-            1 => Ok(Some((hits[0].0.clone(), hits[0].1.clone()))),
+            1 => Ok(hits.pop()),
             n => anyhow::bail!("the id prefix {id} matches {n} documents; give more characters"),
         }
     }

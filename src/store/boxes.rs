@@ -81,12 +81,19 @@ fn encode_path(p: &str) -> String {
         .replace('\n', "%0A")
 }
 
-fn decode_path(p: &str) -> String {
-    p.replace("%0D", "\r")
-        .replace("%0A", "\n")
-        .replace("%0d", "\r")
-        .replace("%0a", "\n")
-        .replace("%25", "%")
+/// The inverse of `encode_path`; borrows when there is nothing to decode (almost always:
+/// a million-line manifest is read at every watcher start).
+pub(crate) fn decode_path(p: &str) -> std::borrow::Cow<'_, str> {
+    if !p.contains('%') {
+        return std::borrow::Cow::Borrowed(p);
+    }
+    std::borrow::Cow::Owned(
+        p.replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%0d", "\r")
+            .replace("%0a", "\n")
+            .replace("%25", "%"),
+    )
 }
 
 /// Reads `manifest-sha256.txt` (path → sha256).
@@ -99,7 +106,10 @@ pub fn read_manifest(dir: &Path) -> io::Result<BTreeMap<String, String>> {
     let mut m = BTreeMap::new();
     for line in text.lines() {
         if let Some((sha, path)) = line.split_once(char::is_whitespace) {
-            m.insert(decode_path(path.trim_start()), sha.to_ascii_lowercase());
+            m.insert(
+                decode_path(path.trim_start()).into_owned(),
+                sha.to_ascii_lowercase(),
+            );
         }
     }
     Ok(m)

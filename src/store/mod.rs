@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod audit;
 pub mod boxes;
+pub mod catalogue;
 pub mod document;
 pub mod fixity;
 pub mod fsutil;
