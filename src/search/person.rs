@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use tantivy::postings::TermInfo;
+use tantivy::query::DfaWrapper;
 use tantivy::query::{
     BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, TermSetQuery,
 };
@@ -59,6 +60,42 @@ pub fn looks_like_name(q: &str) -> Option<PersonKey> {
     person::parse_name(q)
 }
 
+/// Forms walked together by one [`AnyForm`] (a surname has at most 18).
+const MAX_FORMS: usize = 24;
+
+/// The Levenshtein automata of several case forms run side by side, so the term
+/// dictionary is streamed once, not once per form: each form alone would visit the
+/// same first letters of every term again.
+struct AnyForm(Vec<DfaWrapper>);
+
+impl tantivy_fst::Automaton for AnyForm {
+    type State = [u32; MAX_FORMS];
+
+    fn start(&self) -> Self::State {
+        let mut s = [0; MAX_FORMS];
+        for (i, a) in self.0.iter().enumerate() {
+            s[i] = a.start();
+        }
+        s
+    }
+
+    fn is_match(&self, s: &Self::State) -> bool {
+        self.0.iter().zip(s).any(|(a, s)| a.is_match(s))
+    }
+
+    fn can_match(&self, s: &Self::State) -> bool {
+        self.0.iter().zip(s).any(|(a, s)| a.can_match(s))
+    }
+
+    fn accept(&self, s: &Self::State, byte: u8) -> Self::State {
+        let mut next = *s;
+        for ((a, s), n) in self.0.iter().zip(s).zip(&mut next) {
+            *n = a.accept(s, byte);
+        }
+        next
+    }
+}
+
 /// A written name in the index that names the queried person.
 #[derive(Debug, Clone)]
 pub struct MatchedTerm {
@@ -77,7 +114,7 @@ impl SearchIndex {
         let field = self.fields.person;
         // One automaton per form; a form within its tolerance of a written surname is a
         // prefix of the term up to the separator.
-        let automata = q
+        let forms = q
             .forms
             .iter()
             .map(|form| {
@@ -87,6 +124,11 @@ impl SearchIndex {
             })
             .collect::<tantivy::Result<Vec<_>>>()
             .context("cannot build the name automaton")?;
+        let mut automata: Vec<AnyForm> = Vec::new();
+        let mut forms = forms.into_iter().peekable();
+        while forms.peek().is_some() {
+            automata.push(AnyForm(forms.by_ref().take(MAX_FORMS).collect()));
+        }
         let mut verdicts: HashMap<Vec<u8>, Option<usize>> = HashMap::new();
         let mut out: Vec<MatchedTerm> = Vec::new();
         for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
@@ -136,10 +178,13 @@ impl SearchIndex {
     }
 
     /// The person query for a key: every written name that names the person, exact ones
-    /// boosted well above approximate ones (an OCR error ranks below an exact spelling).
-    pub fn person_query(&self, key: &PersonKey) -> Result<Box<dyn Query>> {
+    /// boosted well above approximate ones (an OCR error ranks below an exact spelling);
+    /// with what the hits' snippets need to find the name again.
+    pub(crate) fn person_query(&self, key: &PersonKey) -> Result<(Box<dyn Query>, NameSnippets)> {
         let searcher = self.reader.searcher();
-        let terms = self.matching_terms(&searcher, &NameQuery::new(key.clone()))?;
+        let q = NameQuery::new(key.clone());
+        let terms = self.matching_terms(&searcher, &q)?;
+        let snippets = NameSnippets::new(q, &terms);
         let set = |quality: Match| {
             TermSetQuery::new(
                 terms
@@ -149,46 +194,105 @@ impl SearchIndex {
             )
         };
         if terms.is_empty() {
-            return Ok(Box::new(EmptyQuery));
+            return Ok((Box::new(EmptyQuery), snippets));
         }
-        Ok(Box::new(BooleanQuery::new(vec![
+        let query = BooleanQuery::new(vec![
             (
                 Occur::Should,
-                Box::new(BoostQuery::new(Box::new(set(Match::Exact)), 10.0)),
+                Box::new(BoostQuery::new(Box::new(set(Match::Exact)), 10.0)) as Box<dyn Query>,
             ),
             (Occur::Should, Box::new(set(Match::Approximate))),
-        ])))
+        ]);
+        Ok((Box::new(query), snippets))
     }
 }
 
-/// A fragment around the first mention of the person in the text, the name marked.
-/// Returns whether the mention matched exactly (not only within OCR's errors).
-pub(crate) fn name_snippet(text: &str, key: &PersonKey) -> (String, bool) {
-    let q = NameQuery::new(key.clone());
-    let names = crate::ru::names::find_names(text, &[]);
-    let mut best: Option<(&crate::ru::names::FoundName, bool)> = None;
-    for n in &names {
-        let quality = person::parse_readings(&n.text)
-            .iter()
-            .filter_map(|k| q.matches(k))
-            .min();
-        match quality {
-            Some(Match::Exact) => {
-                best = Some((n, true));
-                break;
-            }
-            Some(Match::Approximate) if best.is_none() => best = Some((n, false)),
-            _ => {}
-        }
+/// Marks a queried person's name in the text of each hit.
+pub(crate) struct NameSnippets {
+    q: NameQuery,
+    /// The surnames as the matching terms write them (folded): where in a text to look
+    /// first.
+    written: Vec<String>,
+}
+
+/// Characters of context either side of a surname searched for a whole name, and shown
+/// in a snippet.
+const CONTEXT: usize = 80;
+
+impl NameSnippets {
+    pub(crate) fn new(q: NameQuery, terms: &[MatchedTerm]) -> NameSnippets {
+        let mut written: Vec<String> = terms.iter().map(|t| t.key.form.clone()).collect();
+        written.sort();
+        written.dedup();
+        written.retain(|w| !w.is_empty());
+        NameSnippets { q, written }
     }
-    let Some((n, exact)) = best else {
-        return (String::new(), false);
-    };
-    let start = text.floor_char_boundary(n.start.saturating_sub(80));
-    let end = text.ceil_char_boundary((n.end + 80).min(text.len()));
-    let s = &text[start..end];
-    let r = (n.start - start)..(n.end - start);
-    (mark(s, std::slice::from_ref(&r)), exact)
+
+    /// A fragment around the first mention of the person in the text, the name marked;
+    /// and whether the mention matched exactly (not only within OCR's errors). Names are
+    /// looked for near the written surnames first (a page of hits would otherwise read
+    /// every name of every text), and in the whole text when none is found there (a
+    /// surname broken across lines, say).
+    pub(crate) fn snippet(&self, text: &str) -> (String, bool) {
+        let near = self.windows(text).into_iter().find_map(|w| {
+            let (found, exact) = self.first_mention(&text[w.clone()])?;
+            Some(((found.start + w.start)..(found.end + w.start), exact))
+        });
+        let Some((r, exact)) = near.or_else(|| self.first_mention(text)) else {
+            return (String::new(), false);
+        };
+        let start = text.floor_char_boundary(r.start.saturating_sub(CONTEXT));
+        let end = text.ceil_char_boundary((r.end + CONTEXT).min(text.len()));
+        let r = (r.start - start)..(r.end - start);
+        (mark(&text[start..end], std::slice::from_ref(&r)), exact)
+    }
+
+    /// Stretches of `text` around each place a written surname appears, merged, in
+    /// order; none when folding changes the text's length (offsets would not carry over).
+    fn windows(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let folded = crate::ru::fold(text);
+        if folded.len() != text.len() {
+            return Vec::new();
+        }
+        let mut spans: Vec<(usize, usize)> = self
+            .written
+            .iter()
+            .flat_map(|w| {
+                memchr::memmem::find_iter(folded.as_bytes(), w.as_bytes())
+                    .map(move |at| (at, at + w.len()))
+            })
+            .collect();
+        spans.sort_unstable();
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        for (s, e) in spans {
+            let s = text.floor_char_boundary(s.saturating_sub(2 * CONTEXT));
+            let e = text.ceil_char_boundary((e + 2 * CONTEXT).min(text.len()));
+            match out.last_mut() {
+                Some(last) if s <= last.end => last.end = last.end.max(e),
+                _ => out.push(s..e),
+            }
+        }
+        out
+    }
+
+    /// The first exact mention of the person in `text`, or else the first approximate.
+    fn first_mention(&self, text: &str) -> Option<(std::ops::Range<usize>, bool)> {
+        let mut approximate = None;
+        for n in crate::ru::names::find_names(text, &[]) {
+            let quality = person::parse_readings(&n.text)
+                .iter()
+                .filter_map(|k| self.q.matches(k))
+                .min();
+            match quality {
+                Some(Match::Exact) => return Some((n.start..n.end, true)),
+                Some(Match::Approximate) if approximate.is_none() => {
+                    approximate = Some((n.start..n.end, false));
+                }
+                _ => {}
+            }
+        }
+        approximate
+    }
 }
 
 #[cfg(test)]

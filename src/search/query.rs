@@ -13,9 +13,8 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use super::index::SearchIndex;
-use super::person::{looks_like_name, name_snippet};
+use super::person::{NameSnippets, looks_like_name};
 use crate::error::Invalid;
-use crate::ru::person::PersonKey;
 use crate::store::document::Status;
 
 /// Restrictions on a search; every one given must hold.
@@ -172,14 +171,8 @@ impl SearchIndex {
         let q = req.query.trim();
         let mut found = None;
         if let Some(key) = looks_like_name(q) {
-            let r = self.run_page(
-                self.person_query(&key)?,
-                &req.filters,
-                per_page,
-                offset,
-                Some(&key),
-                false,
-            )?;
+            let (query, names) = self.person_query(&key)?;
+            let r = self.run_page(query, &req.filters, per_page, offset, Some(&names), false)?;
             if r.total > 0 {
                 found = Some(("name", r));
             }
@@ -240,7 +233,7 @@ impl SearchIndex {
         f: &Filters,
         limit: usize,
         offset: usize,
-        key: Option<&PersonKey>,
+        names: Option<&NameSnippets>,
         text_snippets: bool,
     ) -> Result<Page> {
         let searcher = self.reader.searcher();
@@ -254,7 +247,7 @@ impl SearchIndex {
             .order_by_score();
         let (top, total, aggs) = searcher.search(&full, &(top, Count, aggs))?;
         Ok(Page {
-            hits: self.hits(&searcher, &*q, top, key, text_snippets)?,
+            hits: self.hits(&searcher, &*q, top, names, text_snippets)?,
             total,
             facets: facets_from(aggs),
         })
@@ -265,7 +258,7 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         q: &dyn Query,
         top: Vec<(f32, tantivy::DocAddress)>,
-        key: Option<&PersonKey>,
+        names: Option<&NameSnippets>,
         text_snippets: bool,
     ) -> Result<Vec<Hit>> {
         let snippets = if text_snippets {
@@ -279,7 +272,7 @@ impl SearchIndex {
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let mut hit = self.hit_from(&doc, score);
-            match (&snippets, key) {
+            match (&snippets, names) {
                 (Some(g), _) => {
                     let s = g.snippet_from_doc(&doc);
                     hit.snippet = mark(s.fragment(), s.highlighted());
@@ -290,7 +283,7 @@ impl SearchIndex {
                         .get_first(self.fields.text)
                         .and_then(|v| v.as_str())
                         .unwrap_or("");
-                    let (snip, exact) = name_snippet(text, k);
+                    let (snip, exact) = k.snippet(text);
                     hit.snippet = snip;
                     hit.matched = if exact {
                         "name".into()
