@@ -286,6 +286,28 @@ impl NameQuery {
     }
 
     /// Whether a written name names the queried person, and how closely.
+    /// Whether a person term's first name and patronymic can fit the query: the cheap
+    /// half of [`NameQuery::matches`], run on the term's text before it is parsed whole
+    /// (most terms the surname automaton reaches are other people with that surname).
+    pub fn given_names_fit(&self, term: &str) -> bool {
+        let mut parts = term.split(crate::ru::person::TERM_SEP).skip(1);
+        let mut part = || {
+            let p = parts.next().filter(|p| !p.is_empty());
+            (p.filter(|p| p.chars().nth(1).is_some()), p.and_then(|p| p.chars().next()))
+        };
+        let (first_name, first) = part();
+        let (patronymic_name, patronymic) = part();
+        let q = &self.key;
+        given_edits(q.first_name.as_deref(), q.first, first_name, first).is_some()
+            && given_edits(
+                q.patronymic_name.as_deref(),
+                q.patronymic,
+                patronymic_name,
+                patronymic,
+            )
+            .is_some()
+    }
+
     pub fn matches(&self, m: &PersonKey) -> Option<Match> {
         let q = &self.key;
         let surname = self.surname_edits(&m.form)?;
@@ -346,6 +368,32 @@ impl NameQuery {
 mod tests {
     use super::*;
     use crate::ru::person::parse_name;
+
+    #[test]
+    fn the_quick_given_name_check_never_drops_a_match() {
+        let terms = [
+            "иванову|и|п",
+            "иванову|ивану|петровичу",
+            "иванова|анна|петровна",
+            "иванов|и|",
+            "иванов||",
+            "иванов|п|и",
+            "иванов|иван|",
+            "иванов|ивна|петрович",
+            "иванова|а|п",
+        ];
+        for query in ["Иванов И. П.", "Иванов Иван Петрович", "Иванова А.", "Иванов"] {
+            let q = NameQuery::new(parse_name(query).unwrap());
+            for t in terms {
+                let full = PersonKey::from_term(t).and_then(|k| q.matches(&k));
+                if full.is_some() {
+                    assert!(q.given_names_fit(t), "{query} / {t}");
+                }
+            }
+        }
+        let q = NameQuery::new(parse_name("Иванов И. П.").unwrap());
+        assert!(!q.given_names_fit("иванов|п|и"));
+    }
 
     fn q(s: &str) -> NameQuery {
         NameQuery::new(parse_name(s).unwrap())

@@ -148,6 +148,7 @@ impl SearchIndex {
                         None => {
                             let v = std::str::from_utf8(bytes)
                                 .ok()
+                                .filter(|t| q.given_names_fit(t))
                                 .and_then(|t| {
                                     let key = PersonKey::from_term(t)?;
                                     let quality = q.matches(&key)?;
