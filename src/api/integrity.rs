@@ -171,11 +171,15 @@ impl Archivist {
             ))
             .into());
         }
-        let (id, box_path, file, sidecar) = match a.find(&want)? {
-            Some((id, loc)) => {
+        let found = match self.locate_indexed(&want) {
+            Some(found) => Some(found),
+            None => a.find(&want)?.map(|(id, loc)| {
                 let side = loc.sidecar();
                 (id, loc.box_rel, loc.file, side)
-            }
+            }),
+        };
+        let (id, box_path, file, sidecar) = match found {
+            Some(found) => found,
             None => find_tombstone(self, &want)?,
         };
         let side_path = a.root.join(&box_path).join(&sidecar);
@@ -222,6 +226,35 @@ fn count(run: &Run, c: Class) -> u64 {
 }
 
 /// A destroyed document's tombstone by id or prefix: (id, box, scan file, sidecar).
+impl Archivist {
+    /// Where a document is, for a full id: the index says which box, and that box's
+    /// manifest confirms it (the archive is the truth), so a page need not read every
+    /// manifest. `None` when the index does not know the id or the box disagrees: the
+    /// caller then reads the manifests.
+    fn locate_indexed(&self, id: &str) -> Option<(String, String, String, String)> {
+        if id.len() != 64 {
+            return None;
+        }
+        let hit = self.cached_index().ok()?.by_id(id).ok()??;
+        let a = self.archive();
+        let dir = a.root.join(&hit.box_path);
+        let manifest = crate::store::boxes::read_manifest(&dir).ok()?;
+        let sidecar = crate::store::archive::sidecar_of(&hit.file);
+        let listed = match manifest.get(&hit.file) {
+            Some(sha) => sha == id,
+            // A destroyed document: its tombstone sidecar is listed without the scan.
+            None => {
+                manifest.contains_key(&sidecar)
+                    && std::fs::read_to_string(dir.join(&sidecar))
+                        .ok()
+                        .and_then(|t| DocumentMeta::from_toml(&t).ok())
+                        .is_some_and(|m| m.id == id)
+            }
+        };
+        listed.then(|| (id.to_string(), hit.box_path, hit.file, sidecar))
+    }
+}
+
 fn find_tombstone(ar: &Archivist, want: &str) -> Result<(String, String, String, String)> {
     let a = ar.archive();
     let h = Holdings::scan(a)?;
