@@ -91,7 +91,10 @@ pub fn start_audit_log(a: &archivist::store::archive::Archive) {
     let _ = std::fs::remove_dir_all(&a.boxes);
     let _ = std::fs::remove_dir_all(&a.index);
     let _ = std::fs::remove_file(a.root.join("generated"));
-    let _ = std::fs::remove_file(&log);
+    // Every journal goes with them: a fixity history or receipts without an audit log
+    // read, to the library, as a deleted log.
+    let _ = std::fs::remove_dir_all(&a.journal);
+    let _ = std::fs::create_dir_all(&a.journal);
     AuditLog::open(&a.journal, &Actor::system())
         .unwrap()
         .append_one(Event::new("bench-archive-generated"))

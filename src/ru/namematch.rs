@@ -293,7 +293,10 @@ impl NameQuery {
         let mut parts = term.split(crate::ru::person::TERM_SEP).skip(1);
         let mut part = || {
             let p = parts.next().filter(|p| !p.is_empty());
-            (p.filter(|p| p.chars().nth(1).is_some()), p.and_then(|p| p.chars().next()))
+            (
+                p.filter(|p| p.chars().nth(1).is_some()),
+                p.and_then(|p| p.chars().next()),
+            )
         };
         let (first_name, first) = part();
         let (patronymic_name, patronymic) = part();
@@ -382,7 +385,12 @@ mod tests {
             "иванов|ивна|петрович",
             "иванова|а|п",
         ];
-        for query in ["Иванов И. П.", "Иванов Иван Петрович", "Иванова А.", "Иванов"] {
+        for query in [
+            "Иванов И. П.",
+            "Иванов Иван Петрович",
+            "Иванова А.",
+            "Иванов",
+        ] {
             let q = NameQuery::new(parse_name(query).unwrap());
             for t in terms {
                 let full = PersonKey::from_term(t).and_then(|k| q.matches(&k));

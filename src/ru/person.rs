@@ -428,23 +428,25 @@ fn shapes() -> &'static [Shape] {
 /// 1 for a word OCR got wrong: «Сергеевнс», «Петровнч»); None when it is no patronymic.
 /// A fit with an edit says only "patronymic": its gender is not to be trusted.
 pub fn patronymic_fit(word: &str) -> Option<(Gender, usize)> {
-    // Remembered per word: patronymics are a small vocabulary, and a name search asks
-    // this of every candidate name in the index (bounded: cleared when it fills).
-    type Memo = std::sync::Mutex<std::collections::HashMap<String, Option<(Gender, usize)>>>;
-    static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
-    const MEMO_MAX: usize = 100_000;
+    // Remembered per word and thread (no lock for parser threads to contend on):
+    // patronymics are a small vocabulary, and a name search asks this of every candidate
+    // name in the index (bounded: cleared when it fills).
+    type Memo = std::collections::HashMap<String, Option<(Gender, usize)>>;
+    thread_local! {
+        static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::new());
+    }
+    const MEMO_MAX: usize = 20_000;
     let w = normalize(word);
-    let memo = MEMO.get_or_init(Default::default);
-    if let Some(fit) = memo.lock().ok().and_then(|m| m.get(&w).copied()) {
+    if let Some(fit) = MEMO.with_borrow(|m| m.get(&w).copied()) {
         return fit;
     }
     let fit = fit_patronymic(&w);
-    if let Ok(mut m) = memo.lock() {
+    MEMO.with_borrow_mut(|m| {
         if m.len() >= MEMO_MAX {
             m.clear();
         }
         m.insert(w, fit);
-    }
+    });
     fit
 }
 
