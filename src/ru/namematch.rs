@@ -285,6 +285,7 @@ impl NameQuery {
             .min()
     }
 
+    /// Whether a written name names the queried person, and how closely.
     /// Whether a person term's first name and patronymic can fit the query: the cheap
     /// half of [`NameQuery::matches`], run on the term's text before it is parsed whole
     /// (most terms the surname automaton reaches are other people with that surname).
@@ -310,7 +311,6 @@ impl NameQuery {
             .is_some()
     }
 
-    /// Whether a written name names the queried person, and how closely.
     pub fn matches(&self, m: &PersonKey) -> Option<Match> {
         let q = &self.key;
         let surname = self.surname_edits(&m.form)?;

@@ -8,7 +8,6 @@
 //! apart. The terms found drive both the ranked search and the dossier.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context, Result};
 use tantivy::postings::TermInfo;
@@ -61,37 +60,13 @@ pub fn looks_like_name(q: &str) -> Option<PersonKey> {
     person::parse_name(q)
 }
 
-/// The Levenshtein automaton of one case form of a surname followed by the separator.
-/// Kept for the process's later queries (a bounded cache): building one for two edits
-/// costs about as much as the walk it drives, and a surname is asked for again from page
-/// to page (search, then the dossier).
-fn form_automaton(field: tantivy::schema::Field, form: &str) -> tantivy::Result<Arc<DfaWrapper>> {
-    type Cache = Mutex<HashMap<String, Arc<DfaWrapper>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    const CACHE_MAX: usize = 4096;
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(a) = cache.lock().ok().and_then(|c| c.get(form).cloned()) {
-        return Ok(a);
-    }
-    let d = surname_tolerance(form.chars().count() + 1).min(2) as u8;
-    let term = Term::from_field_text(field, &format!("{form}{TERM_SEP}"));
-    let a = Arc::new(FuzzyTermQuery::new_prefix(term, d, true).automaton()?);
-    if let Ok(mut c) = cache.lock() {
-        if c.len() >= CACHE_MAX {
-            c.clear();
-        }
-        c.insert(form.to_string(), a.clone());
-    }
-    Ok(a)
-}
-
 /// Forms walked together by one [`AnyForm`] (a surname has at most 18).
 const MAX_FORMS: usize = 24;
 
 /// The Levenshtein automata of several case forms run side by side, so the term
 /// dictionary is streamed once, not once per form: each form alone would visit the
 /// same first letters of every term again.
-struct AnyForm(Vec<Arc<DfaWrapper>>);
+struct AnyForm(Vec<DfaWrapper>);
 
 impl tantivy_fst::Automaton for AnyForm {
     type State = [u32; MAX_FORMS];
@@ -142,7 +117,11 @@ impl SearchIndex {
         let forms = q
             .forms
             .iter()
-            .map(|form| form_automaton(field, form))
+            .map(|form| {
+                let d = surname_tolerance(form.chars().count() + 1).min(2) as u8;
+                let term = Term::from_field_text(field, &format!("{form}{TERM_SEP}"));
+                FuzzyTermQuery::new_prefix(term, d, true).automaton()
+            })
             .collect::<tantivy::Result<Vec<_>>>()
             .context("cannot build the name automaton")?;
         let mut automata: Vec<AnyForm> = Vec::new();
