@@ -104,6 +104,17 @@ fn images_from_the_scanner_are_archived_as_pdf_with_their_original_bytes() {
             "image-only: OCR pending"
         );
     }
+    // The web dashboard counts them from the index.
+    let archived = t
+        .receipts()
+        .iter()
+        .filter(|r| r.outcome == Outcome::Archived)
+        .count();
+    let dash = archivist::api::Archivist::open(&t.root, None)
+        .unwrap()
+        .dashboard(chrono::Local::now().date_naive())
+        .unwrap();
+    assert_eq!(dash.ocr_pending, archived);
     assert_bags_valid(&a);
 }
 

@@ -13,10 +13,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use serde_json::json;
+use tantivy::TantivyDocument;
 use tantivy::collector::DocSetCollector;
-use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::schema::Value;
 
 use crate::formats::ocr::{OcrConfig, PageText};
 use crate::ingest::ocrcache::{CachedOcr, OcrCache};
@@ -228,12 +227,8 @@ fn add_learners(meta: &mut DocumentMeta, text: &str, staff_markers: &[String]) {
 pub fn pending_in_index(index_dir: &Path) -> Result<Vec<String>> {
     let ix = SearchIndex::open(index_dir)?;
     let searcher = ix.searcher();
-    let q = TermQuery::new(
-        Term::from_field_text(ix.fields.ocr, OcrState::Pending.as_str()),
-        IndexRecordOption::Basic,
-    );
     let mut ids = Vec::new();
-    for addr in searcher.search(&q, &DocSetCollector)? {
+    for addr in searcher.search(&ix.ocr_pending_query(), &DocSetCollector)? {
         let d: TantivyDocument = searcher.doc(addr)?;
         if let Some(id) = d.get_first(ix.fields.id).and_then(|v| v.as_str()) {
             ids.push(id.to_string());

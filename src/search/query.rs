@@ -388,6 +388,22 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// The documents whose OCR is pending (one term query).
+    pub fn ocr_pending_query(&self) -> TermQuery {
+        TermQuery::new(
+            Term::from_field_text(
+                self.fields.ocr,
+                crate::store::document::OcrState::Pending.as_str(),
+            ),
+            IndexRecordOption::Basic,
+        )
+    }
+
+    /// How many documents wait for OCR.
+    pub fn ocr_pending_count(&self) -> Result<usize> {
+        Ok(self.searcher().search(&self.ocr_pending_query(), &Count)?)
+    }
+
     /// One document by id.
     pub fn by_id(&self, id: &str) -> Result<Option<Hit>> {
         let q = TermQuery::new(
