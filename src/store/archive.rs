@@ -41,6 +41,14 @@ impl DocLoc {
     }
 }
 
+/// `p` relative to `root`, with '/' separators (as manifests and sidecars write paths).
+pub fn rel_to(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// `data/k/name.pdf` → `data/k/name.toml`.
 pub fn sidecar_of(file: &str) -> String {
     match file.rfind('.') {
@@ -170,10 +178,7 @@ impl Archive {
     }
 
     pub fn rel(&self, p: &Path) -> String {
-        p.strip_prefix(&self.root)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .replace('\\', "/")
+        rel_to(&self.root, p)
     }
 
     /// Every box folder: `boxes/<year>/<group>/` holding a bagit.txt.

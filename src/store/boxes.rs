@@ -133,10 +133,7 @@ impl ArchiveBox {
     /// Opens (or prepares) the box and loads its manifest, sizes and label.
     pub fn open(boxes_root: &Path, root: &Path, year: i32, group: &str) -> io::Result<ArchiveBox> {
         let dir = boxes_root.join(year.to_string()).join(group);
-        let rel = dir
-            .strip_prefix(root)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|_| dir.to_string_lossy().into_owned());
+        let rel = crate::store::archive::rel_to(root, &dir);
         let mut b = ArchiveBox {
             dir,
             rel,

@@ -119,11 +119,7 @@ impl Catalogue {
         cat.read
             .reserve(parts.iter().map(|p| p.entries.len()).sum());
         for (dir, part) in dirs.iter().zip(parts) {
-            let rel = dir
-                .strip_prefix(root)
-                .unwrap_or(dir)
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = crate::store::archive::rel_to(root, dir);
             let box_ix = cat.box_number(&rel);
             let base = cat.files.len() as u32;
             cat.files.push_str(&part.files);
