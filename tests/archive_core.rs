@@ -385,9 +385,7 @@ fn ingest_copies_and_leaves_sources_and_move_removes_them() {
 fn a_second_writer_is_refused_and_told_who_holds_the_archive() {
     let t = TestArchive::new();
     let mut w = t.spawn_watch();
-    assert!(wait_until(Duration::from_secs(30), || t
-        .watch_log()
-        .contains("watching")));
+    t.wait_watching();
     let out = t.cmd(&["ingest", fixtures_dir().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);

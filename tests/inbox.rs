@@ -57,9 +57,7 @@ fn a_scan_in_a_nested_group_kind_folder_is_archived_and_ctrl_c_stops_the_watcher
     fs::create_dir_all(&nested).unwrap();
     fs::create_dir_all(t.inbox().join("ПК-2024-018/order-completion")).unwrap();
     let mut w = Watch::start(&t);
-    assert!(wait_until(Duration::from_secs(60), || t
-        .watch_log()
-        .contains("watching")));
+    t.wait_watching();
     let e = &fixture_expected()[0];
     copy_into(&fixtures_dir().join(&e.file), &nested);
     let top = &fixture_expected()[1];
@@ -106,9 +104,7 @@ fn an_idle_watcher_with_sub_folders_does_not_spin() {
         fs::create_dir_all(t.inbox().join(g)).unwrap();
     }
     let mut w = Watch::start(&t);
-    assert!(wait_until(Duration::from_secs(60), || t
-        .watch_log()
-        .contains("watching")));
+    t.wait_watching();
     // Start-up (index, fixity slice) is over once the greeting is logged; from here the
     // watcher has nothing to do but wait. A livelock shows as a whole core.
     std::thread::sleep(Duration::from_millis(500));
@@ -195,9 +191,7 @@ fn a_link_to_a_folder_is_refused_as_a_link_and_what_it_points_to_is_left_alone()
     let before: Vec<_> = files_under(&outside);
     assert_eq!(before.len(), 3);
     let mut w = Watch::start(&t);
-    assert!(wait_until(Duration::from_secs(60), || t
-        .watch_log()
-        .contains("watching")));
+    t.wait_watching();
     // Hidden and plain names, at the top and inside a real sub-folder.
     std::os::unix::fs::symlink(&outside, t.inbox().join(".x")).unwrap();
     std::os::unix::fs::symlink(&outside, t.inbox().join("outdir")).unwrap();
@@ -242,9 +236,7 @@ fn a_link_to_a_folder_is_refused_as_a_link_and_what_it_points_to_is_left_alone()
 fn a_scanner_that_pauses_with_the_file_open_loses_nothing() {
     let t = quick_archive();
     let mut w = Watch::start(&t);
-    assert!(wait_until(Duration::from_secs(60), || t
-        .watch_log()
-        .contains("watching")));
+    t.wait_watching();
     let full = fs::read(fixtures_dir().join(&fixture_expected()[1].file)).unwrap();
     let dest = t.inbox().join("paused.pdf");
     let mut f = fs::File::create(&dest).unwrap();
@@ -384,9 +376,7 @@ fn sidecar_years_out_of_range_make_no_box() {
 fn a_sidecar_being_written_is_waited_for_and_used_once_complete() {
     let t = quick_archive();
     let mut w = Watch::start(&t);
-    assert!(wait_until(Duration::from_secs(60), || t
-        .watch_log()
-        .contains("watching")));
+    t.wait_watching();
     let e = &fixture_expected()[3];
     let side_path = t.inbox().join("late.pdf.toml");
     let mut side = fs::File::create(&side_path).unwrap();

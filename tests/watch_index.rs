@@ -86,13 +86,7 @@ fn a_damaged_index_is_moved_aside_and_rebuilt_instead_of_stopping_the_watcher() 
     )
     .unwrap();
     let mut w = Watch(t.spawn_watch());
-    assert!(
-        wait_until(Duration::from_secs(60), || t
-            .watch_log()
-            .contains("watching")),
-        "{}",
-        t.watch_log()
-    );
+    t.wait_watching();
     assert!(
         w.0.try_wait().unwrap().is_none(),
         "the watcher must keep running:\n{}",
@@ -161,9 +155,7 @@ fn after_the_index_disk_fills_up_the_watcher_reopens_the_index_and_catches_up() 
     )
     .unwrap();
     let mut w = Watch(t.spawn_watch());
-    assert!(wait_until(Duration::from_secs(60), || t
-        .watch_log()
-        .contains("watching")));
+    t.wait_watching();
     // The index's disk is full; the archive's is not.
     let filler = mnt.0.join("filler");
     {

@@ -187,6 +187,17 @@ impl TestArchive {
             .expect("spawn watch")
     }
 
+    /// Waits until the watcher says it is watching (index open, start-up done).
+    pub fn wait_watching(&self) {
+        assert!(
+            wait_until(Duration::from_secs(60), || self
+                .watch_log()
+                .contains("watching")),
+            "the watcher did not start: {}",
+            self.watch_log()
+        );
+    }
+
     pub fn watch_log(&self) -> String {
         std::fs::read_to_string(self.tmp.path().join("watch.log")).unwrap_or_default()
     }
