@@ -261,6 +261,10 @@ async fn sign_in(router: &axum::Router) -> String {
 }
 
 async fn measure(c: &Client, label: &str, paths: &[String]) {
+    // BENCH_PAGES=dossier measures only the pages whose label contains it (profiling).
+    if std::env::var("BENCH_PAGES").is_ok_and(|only| !label.contains(only.as_str())) {
+        return;
+    }
     // Warm-up: the first requests map the index into memory.
     for p in paths.iter().take(20) {
         c.get(p).await;
@@ -360,7 +364,7 @@ fn main() {
         let dossier: Vec<String> = (0..200)
             .map(|_| format!("/learner?name={}", enc(&short(&pick(&mut rng)))))
             .collect();
-        let surnames: Vec<String> = (0..40)
+        let surnames: Vec<String> = (0..100)
             .map(|_| {
                 let full = pick(&mut rng);
                 format!("/learner?name={}", enc(full.split(' ').next().unwrap()))
@@ -377,7 +381,7 @@ fn main() {
         println!("\nweb page bench: {n} documents, server-side (router in-process, session + guard + library + template)");
         measure(&c, "search (names, words; facets; pages)", &search).await;
         measure(&c, "dossier (\"Фамилия И. О.\")", &dossier).await;
-        measure(&c, "dossier (bare surname, first 500 documents)", &surnames).await;
+        measure(&c, "dossier (bare surname: namesakes listed)", &surnames).await;
         measure(&c, "document (metadata, holds, fixity, audit)", &docs).await;
         measure(&c, "box (cases, first 100 documents, fixity)", &boxes).await;
     });

@@ -217,6 +217,40 @@ fn namesakes_with_other_initials_never_share_a_dossier() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["people"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["people"][0]["name"], "Сидорова А. С.");
+
+    // The web page's dossier: the same people in the same order, the first in full,
+    // the namesakes as name and count only (their documents are not read).
+    let a = archivist::api::Archivist::open(&t.root, None).unwrap();
+    let everyone = a.dossier("Сидоров").unwrap().people;
+    let first = a
+        .dossier_with("Сидоров", archivist::api::Detail::First)
+        .unwrap()
+        .people;
+    assert!(everyone.len() >= 2);
+    assert_eq!(
+        first.iter().map(|p| (&p.name, p.count)).collect::<Vec<_>>(),
+        everyone
+            .iter()
+            .map(|p| (&p.name, p.documents.len()))
+            .collect::<Vec<_>>()
+    );
+    let ids = |p: &archivist::search::PersonRecord| -> Vec<String> {
+        p.documents.iter().map(|d| d.id.clone()).collect()
+    };
+    assert_eq!(ids(&first[0]), ids(&everyone[0]));
+    assert_eq!(first[0].results, everyone[0].results);
+    assert!(
+        first[1..]
+            .iter()
+            .all(|p| p.documents.is_empty() && p.results.is_empty() && p.count > 0)
+    );
+    // A token picks a namesake the summary listed, and gives them in full.
+    let picked = a
+        .dossier_with(&first[1].token, archivist::api::Detail::First)
+        .unwrap()
+        .people;
+    assert_eq!(picked.len(), 1);
+    assert_eq!(ids(&picked[0]), ids(&everyone[1]));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use super::Archivist;
 use crate::error::{Invalid, NotFound, Result};
 use crate::records::recordcard::{self, CardPrint};
 use crate::ru::person::{self, Gender, PersonKey};
-use crate::search::dossier::dossier_for;
+use crate::search::dossier::{Detail, Scope, dossier_for};
 use crate::search::{CertificateAnswer, PersonRecord};
 
 /// Everyone a name can mean, each with their documents and results.
@@ -42,19 +42,17 @@ impl Archivist {
 
     /// The dossier of a learner: «Иванов», «Иванову И. П.», «Сидорова Анна Сергеевна», or
     /// a person token from an earlier dossier («сидоров_а_с»). Nobody found is an empty
-    /// list, not an error.
+    /// list, not an error. Everyone the name means is given in full.
     pub fn dossier(&self, name: &str) -> Result<Dossier> {
+        self.dossier_with(name, Detail::Everyone)
+    }
+
+    /// The dossier, with the people given in full chosen by `detail`: a page that shows
+    /// one person and lists the namesakes asks for [`Detail::First`].
+    pub fn dossier_with(&self, name: &str, detail: Detail) -> Result<Dossier> {
         let ix = self.index()?;
         let (key, token) = person_of(name)?;
-        let mut people = dossier_for(&ix, key)?;
-        if let Some(t) = token {
-            // A gender mark (`_ж`) is only written when two people share the initials.
-            people.retain(|p| {
-                p.token == t
-                    || t.strip_prefix(p.token.as_str())
-                        .is_some_and(|mark| mark == "_ж" || mark == "_м")
-            });
-        }
+        let people = dossier_for(&ix, key, &Scope { token, detail })?;
         Ok(Dossier {
             query: name.to_string(),
             kind_names: self.kind_names(&people),

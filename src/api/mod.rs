@@ -29,6 +29,7 @@ pub mod upload;
 pub mod users;
 pub mod web;
 
+pub use crate::search::Detail;
 pub use learners::Dossier;
 
 use crate::error::Result;

@@ -616,6 +616,7 @@ mod tests {
                 "Сидорова А. С.".into(),
                 "Сидоровой Анне Сергеевне".into(),
             ],
+            count: 5,
             documents: vec![
                 hit("order-organisation", "2019-03-01", "12-у"),
                 hit("journal", "2019-03-01", ""),

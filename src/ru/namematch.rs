@@ -285,7 +285,6 @@ impl NameQuery {
             .min()
     }
 
-    /// Whether a written name names the queried person, and how closely.
     /// Whether a person term's first name and patronymic can fit the query: the cheap
     /// half of [`NameQuery::matches`], run on the term's text before it is parsed whole
     /// (most terms the surname automaton reaches are other people with that surname).
@@ -311,9 +310,15 @@ impl NameQuery {
             .is_some()
     }
 
+    /// Whether a written name names the queried person, and how closely.
     pub fn matches(&self, m: &PersonKey) -> Option<Match> {
+        self.matches_with_surname(m, self.surname_edits(&m.form)?)
+    }
+
+    /// [`NameQuery::matches`] with the surname's edits already known (the same written
+    /// surname recurs in many terms: [`NameQuery::surname_edits`] once per form).
+    pub fn matches_with_surname(&self, m: &PersonKey, surname: usize) -> Option<Match> {
         let q = &self.key;
-        let surname = self.surname_edits(&m.form)?;
         let first = given_edits(
             q.first_name.as_deref(),
             q.first,

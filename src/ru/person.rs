@@ -546,6 +546,22 @@ pub struct PersonKey {
     pub gender: Option<Gender>,
 }
 
+/// What a written surname form tells on its own: its key and the gender only it shows.
+#[derive(Debug, Clone)]
+pub struct Surname {
+    pub key: String,
+    pub gender: Option<Gender>,
+}
+
+impl Surname {
+    pub fn of(form: &str) -> Surname {
+        Surname {
+            key: surname_key(form),
+            gender: gender_from_surname(form),
+        }
+    }
+}
+
 /// Separates the parts of a [`PersonKey::term`].
 pub const TERM_SEP: char = '|';
 
@@ -553,14 +569,25 @@ impl PersonKey {
     /// A person from the normalised pieces of a name: the surname and, for the first
     /// name and patronymic, either the whole word or its initial.
     pub fn new(form: &str, first: Option<&str>, patronymic: Option<&str>) -> PersonKey {
+        Self::with_surname(form, &Surname::of(form), first, patronymic)
+    }
+
+    /// [`PersonKey::new`] with the surname's analysis already made (a term dictionary
+    /// holds the same written surname with many given names).
+    pub fn with_surname(
+        form: &str,
+        surname: &Surname,
+        first: Option<&str>,
+        patronymic: Option<&str>,
+    ) -> PersonKey {
         let first_name = first.filter(|f| char_len(f) > 1).map(str::to_string);
         let patronymic_name = patronymic.filter(|p| char_len(p) > 1).map(str::to_string);
         let gender = patronymic_name
             .as_deref()
             .and_then(gender_from_patronymic)
-            .or_else(|| gender_from_surname(form));
+            .or(surname.gender);
         PersonKey {
-            surname: surname_key(form),
+            surname: surname.key.clone(),
             first: first.and_then(|f| f.chars().next()),
             patronymic: patronymic.and_then(|p| p.chars().next()),
             form: form.to_string(),
@@ -615,12 +642,19 @@ impl PersonKey {
 
     /// The person a [`PersonKey::term`] was made from.
     pub fn from_term(term: &str) -> Option<PersonKey> {
-        let mut it = term.split(TERM_SEP);
-        let form = it.next().filter(|f| !f.is_empty())?;
-        let first = it.next().filter(|f| !f.is_empty());
-        let patronymic = it.next().filter(|p| !p.is_empty());
+        let (form, first, patronymic) = term_parts(term)?;
         Some(PersonKey::new(form, first, patronymic))
     }
+}
+
+/// The written surname, first name and patronymic of a [`PersonKey::term`]; none
+/// without a surname.
+pub fn term_parts(term: &str) -> Option<(&str, Option<&str>, Option<&str>)> {
+    let mut it = term.split(TERM_SEP);
+    let form = it.next().filter(|f| !f.is_empty())?;
+    let first = it.next().filter(|f| !f.is_empty());
+    let patronymic = it.next().filter(|p| !p.is_empty());
+    Some((form, first, patronymic))
 }
 
 /// One piece of a name: its letters (normalised) and whether it is a lone initial.

@@ -39,10 +39,34 @@ pub struct PersonRecord {
     pub gender: Option<Gender>,
     /// Forms in which the name was written (e.g. «Иванову Ивану Петровичу»).
     pub forms: Vec<String>,
+    /// How many documents name this person (also when `documents` is not filled).
+    pub count: usize,
+    /// The documents, in date order; empty for a person given only in summary
+    /// ([`Detail::First`]).
     pub documents: Vec<Hit>,
     /// One row per programme (group) the person attended, from protocols, orders and
-    /// books of issue.
+    /// books of issue; empty for a person given only in summary.
     pub results: Vec<ResultRow>,
+}
+
+/// Which of the people a name means are given in full (documents and results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Everyone (the CLI, the record card).
+    #[default]
+    Everyone,
+    /// The person with the most documents; the others as name, forms and count (a page
+    /// that lists namesakes to choose from need not read their documents).
+    First,
+}
+
+/// What a dossier is asked for beyond the name.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// A person token from an earlier dossier («сидоров_а_с», «сидоров_а_с_ж»): only
+    /// that person.
+    pub token: Option<String>,
+    pub detail: Detail,
 }
 
 /// One programme in a learner's record of results.
@@ -245,6 +269,47 @@ impl<'s> Columns<'s> {
         Ok(out)
     }
 
+    /// The group of each of `docs` that has one, from the `group` column (no card read).
+    /// Each segment's distinct groups are named in one ordered pass over its dictionary.
+    pub(crate) fn groups(&self, docs: &[DocAddress]) -> Result<HashMap<DocAddress, String>> {
+        let mut out = HashMap::with_capacity(docs.len());
+        let mut by_segment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for d in docs {
+            by_segment.entry(d.segment_ord).or_default().push(d.doc_id);
+        }
+        for (seg_ord, ids) in by_segment {
+            let seg = self.searcher.segment_reader(seg_ord);
+            let Some(col) = seg
+                .fast_fields()
+                .str("group")
+                .context("cannot read the group column of the index")?
+            else {
+                continue;
+            };
+            let of_doc: Vec<(u32, u64)> = ids
+                .iter()
+                .filter_map(|&id| Some((id, col.term_ords(id).next()?)))
+                .collect();
+            let mut ords: Vec<u64> = of_doc.iter().map(|(_, o)| *o).collect();
+            ords.sort_unstable();
+            ords.dedup();
+            let mut names: Vec<String> = Vec::with_capacity(ords.len());
+            col.dictionary()
+                .sorted_ords_to_term_cb(&ords, |bytes| {
+                    names.push(String::from_utf8_lossy(bytes).into_owned());
+                })
+                .context("cannot read the group column of the index")?;
+            for (id, ord) in of_doc {
+                if let Ok(i) = ords.binary_search(&ord)
+                    && let Some(name) = names.get(i)
+                {
+                    out.insert(DocAddress::new(seg_ord, id), name.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The learner results of `docs`.
     pub(crate) fn results(
         &self,
@@ -435,11 +500,20 @@ pub fn dossier(ix: &SearchIndex, query: &str) -> Result<Vec<PersonRecord>> {
             "{query:?} is not a name; write a surname, e.g. «Иванов» or «Иванов И. П.»"
         ))
     })?;
-    dossier_for(ix, key)
+    dossier_for(ix, key, &Scope::default())
 }
 
-/// The dossier of a parsed name.
-pub fn dossier_for(ix: &SearchIndex, key: PersonKey) -> Result<Vec<PersonRecord>> {
+/// A person as the dossier lists them, before their documents are read.
+struct Listed<'g> {
+    person: &'g Person,
+    docs: BTreeMap<DocAddress, Via>,
+    token: String,
+    name: String,
+}
+
+/// The dossier of a parsed name. Cards and results are read only for the people given
+/// in full: a bare surname may mean hundreds of namesakes and thousands of documents.
+pub fn dossier_for(ix: &SearchIndex, key: PersonKey, scope: &Scope) -> Result<Vec<PersonRecord>> {
     let searcher = ix.searcher();
     let q = NameQuery::new(key.clone());
     // Everyone with the surname and initials, whatever their full names and gender: a
@@ -467,13 +541,71 @@ pub fn dossier_for(ix: &SearchIndex, key: PersonKey) -> Result<Vec<PersonRecord>
     for t in &terms {
         docs_of_term.push(term_documents(&searcher, ix, t)?);
     }
+    let columns = Columns::new(&searcher);
+    let mut via: Vec<BTreeMap<DocAddress, Via>> = groups
+        .iter()
+        .map(|g| documents_of(g, &terms, &asked, &docs_of_term))
+        .collect();
+    let paired = gender_pairs(&groups);
+    let group_of = {
+        let mut v: Vec<DocAddress> = paired
+            .iter()
+            .flat_map(|&(i, _)| via[i].keys().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        columns.groups(&v)?
+    };
+    settle_gender_splits(&paired, &mut via, &group_of);
+    // Only what the query asks for: documents naming the person its way, people of its
+    // gender.
+    for docs in &mut via {
+        docs.retain(|_, v| v.asked);
+    }
+    // Two people with the same initials differ by gender only: mark their tokens.
+    let mut initials_seen: HashMap<(Option<char>, Option<char>), usize> = HashMap::new();
+    for g in &groups {
+        *initials_seen.entry((g.first, g.patronymic)).or_default() += 1;
+    }
+    let mut listed: Vec<Listed> = groups
+        .iter()
+        .zip(via)
+        .filter(|(g, docs)| !docs.is_empty() && gender_fits(g.gender, q.key.gender))
+        .map(|(g, docs)| {
+            let shared = initials_seen.get(&(g.first, g.patronymic)).copied() > Some(1);
+            let shape = PersonKey {
+                first: g.first,
+                patronymic: g.patronymic,
+                ..key.clone()
+            };
+            Listed {
+                person: g,
+                docs,
+                token: token_of(&shape, g.gender, shared),
+                name: person::display(&shape, g.gender),
+            }
+        })
+        .filter(|l| {
+            scope
+                .token
+                .as_deref()
+                .is_none_or(|t| token_picks(t, &l.token))
+        })
+        .collect();
+    listed.sort_by(|a, b| b.docs.len().cmp(&a.docs.len()).then(a.name.cmp(&b.name)));
+    let in_full = match scope.detail {
+        Detail::Everyone => listed.len(),
+        Detail::First => listed.len().min(1),
+    };
     let all: Vec<DocAddress> = {
-        let mut v: Vec<DocAddress> = docs_of_term.iter().flatten().copied().collect();
+        let mut v: Vec<DocAddress> = listed[..in_full]
+            .iter()
+            .flat_map(|l| l.docs.keys().copied())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let columns = Columns::new(&searcher);
     let cards = columns.cards(&all)?;
     let with_results: Vec<DocAddress> = all
         .iter()
@@ -485,38 +617,40 @@ pub fn dossier_for(ix: &SearchIndex, key: PersonKey) -> Result<Vec<PersonRecord>
         })
         .collect();
     let results = columns.results(&with_results)?;
-    let mut via: Vec<BTreeMap<DocAddress, Via>> = groups
-        .iter()
-        .map(|g| documents_of(g, &terms, &asked, &docs_of_term))
-        .collect();
-    settle_gender_splits(&groups, &mut via, &cards);
-    // Only what the query asks for: documents naming the person its way, people of its
-    // gender.
-    for docs in &mut via {
-        docs.retain(|_, v| v.asked);
-    }
-    // Two people with the same initials differ by gender only: mark their tokens.
-    let mut initials_seen: HashMap<(Option<char>, Option<char>), usize> = HashMap::new();
-    for g in &groups {
-        *initials_seen.entry((g.first, g.patronymic)).or_default() += 1;
-    }
-    let mut records: Vec<PersonRecord> = groups
-        .iter()
-        .zip(&via)
-        .map(|(g, docs)| {
-            let shared = initials_seen.get(&(g.first, g.patronymic)).copied() > Some(1);
-            record(&key, g, shared, docs, &terms, &cards, &results)
+    Ok(listed
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut r = outline(&l, &terms);
+            if i < in_full {
+                fill(&mut r, &l, &terms, &cards, &results);
+            }
+            r
         })
-        .filter(|r| !r.documents.is_empty())
-        .filter(|r| gender_fits(r.gender, q.key.gender))
-        .collect();
-    records.sort_by(|a, b| {
-        b.documents
-            .len()
-            .cmp(&a.documents.len())
-            .then(a.name.cmp(&b.name))
-    });
-    Ok(records)
+        .collect())
+}
+
+/// A person's token: surname and initials, with a gender mark when two people share
+/// those.
+fn token_of(shape: &PersonKey, gender: Option<Gender>, shared_initials: bool) -> String {
+    let mut token = shape.token();
+    if shared_initials {
+        match gender {
+            Some(Gender::Female) => token.push_str("_ж"),
+            Some(Gender::Male) => token.push_str("_м"),
+            None => {}
+        }
+    }
+    token
+}
+
+/// Whether an asked token names this person: the same token, or the same without the
+/// gender mark (a mark is written only when two people share the initials).
+fn token_picks(asked: &str, token: &str) -> bool {
+    token == asked
+        || asked
+            .strip_prefix(token)
+            .is_some_and(|mark| mark == "_ж" || mark == "_м")
 }
 
 /// How a document names a person: the closest written name, and whether some name in it
@@ -560,79 +694,96 @@ fn documents_of(
     docs
 }
 
+/// The people who differ by gender only (same initials): (i, j) for each ordered pair.
+fn gender_pairs(groups: &[Person]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (i, a) in groups.iter().enumerate() {
+        for (j, b) in groups.iter().enumerate() {
+            if i != j
+                && a.first == b.first
+                && a.patronymic == b.patronymic
+                && a.gender.is_some()
+                && b.gender.is_some()
+                && a.gender != b.gender
+            {
+                out.push((i, j));
+            }
+        }
+    }
+    out
+}
+
 /// A man and a woman with the same surname and initials (Сидоров Антон Сергеевич,
 /// Сидорова Анна Сергеевна): «Сидорова А. С.» may be either. Such a document goes to the
 /// one whose gender the documents of its group show, when only one of them is shown there
 /// (a protocol of her group lists her, not his genitive).
 fn settle_gender_splits(
-    groups: &[Person],
+    pairs: &[(usize, usize)],
     via: &mut [BTreeMap<DocAddress, Via>],
-    cards: &HashMap<DocAddress, Card>,
+    group_of: &HashMap<DocAddress, String>,
 ) {
-    let shown_groups = |docs: &BTreeMap<DocAddress, Via>| -> HashSet<String> {
-        docs.iter()
-            .filter(|(_, v)| v.gender_shown)
-            .filter_map(|(a, _)| cards.get(a)?.group.clone())
-            .collect()
-    };
-    for i in 0..groups.len() {
-        for j in 0..groups.len() {
-            let (a, b) = (&groups[i], &groups[j]);
-            let pair = i != j
-                && a.first == b.first
-                && a.patronymic == b.patronymic
-                && a.gender.is_some()
-                && b.gender.is_some()
-                && a.gender != b.gender;
-            if !pair {
-                continue;
-            }
-            let mine = shown_groups(&via[i]);
-            let theirs = shown_groups(&via[j]);
-            via[i].retain(|addr, v| {
-                if v.gender_shown {
-                    return true;
-                }
-                let group = cards.get(addr).and_then(|c| c.group.clone());
-                !group.is_some_and(|g| theirs.contains(&g) && !mine.contains(&g))
-            });
-        }
+    // Who shows in which groups does not change below: only documents that do not show
+    // the gender are dropped.
+    let mut shown: HashMap<usize, HashSet<&str>> = HashMap::new();
+    for &(i, _) in pairs {
+        shown.entry(i).or_insert_with(|| {
+            via[i]
+                .iter()
+                .filter(|(_, v)| v.gender_shown)
+                .filter_map(|(a, _)| group_of.get(a).map(String::as_str))
+                .collect()
+        });
+    }
+    let none = HashSet::new();
+    for &(i, j) in pairs {
+        let mine = shown.get(&i).unwrap_or(&none);
+        let theirs = shown.get(&j).unwrap_or(&none);
+        via[i].retain(|addr, v| {
+            v.gender_shown
+                || !group_of
+                    .get(addr)
+                    .is_some_and(|g| theirs.contains(g.as_str()) && !mine.contains(g.as_str()))
+        });
     }
 }
 
-fn record(
-    key: &PersonKey,
-    g: &Person,
-    shared_initials: bool,
-    docs: &BTreeMap<DocAddress, Via>,
-    terms: &[MatchedTerm],
-    cards: &HashMap<DocAddress, Card>,
-    results: &HashMap<DocAddress, Vec<ResultValue>>,
-) -> PersonRecord {
-    let shape = PersonKey {
-        first: g.first,
-        patronymic: g.patronymic,
-        ..key.clone()
-    };
-    let mut token = shape.token();
-    if shared_initials {
-        match g.gender {
-            Some(Gender::Female) => token.push_str("_ж"),
-            Some(Gender::Male) => token.push_str("_м"),
-            None => {}
-        }
-    }
-    // The forms the name is written in, in the documents kept.
+/// A person's name, token, the forms their name is written in, and their count.
+fn outline(l: &Listed, terms: &[MatchedTerm]) -> PersonRecord {
     let mut forms: Vec<String> = Vec::new();
-    let used: HashSet<usize> = docs.values().map(|v| v.term).collect();
-    for &i in &g.terms {
+    let used: HashSet<usize> = l.docs.values().map(|v| v.term).collect();
+    for &i in &l.person.terms {
         let form = written_form(&terms[i].term);
         if used.contains(&i) && !forms.contains(&form) {
             forms.push(form);
         }
     }
-    let my_terms: HashSet<&str> = g.terms.iter().map(|&i| terms[i].term.as_str()).collect();
-    let mut documents: Vec<(Hit, &Card, DocAddress)> = docs
+    PersonRecord {
+        name: l.name.clone(),
+        token: l.token.clone(),
+        gender: l.person.gender,
+        forms,
+        count: l.docs.len(),
+        documents: Vec::new(),
+        results: Vec::new(),
+    }
+}
+
+/// A person's documents in date order and their results table.
+fn fill(
+    r: &mut PersonRecord,
+    l: &Listed,
+    terms: &[MatchedTerm],
+    cards: &HashMap<DocAddress, Card>,
+    results: &HashMap<DocAddress, Vec<ResultValue>>,
+) {
+    let my_terms: HashSet<&str> = l
+        .person
+        .terms
+        .iter()
+        .map(|&i| terms[i].term.as_str())
+        .collect();
+    let mut documents: Vec<(Hit, &Card, DocAddress)> = l
+        .docs
         .iter()
         .filter_map(|(a, v)| {
             let card = cards.get(a)?;
@@ -650,15 +801,9 @@ fn record(
         let kb = LIFE_CYCLE.iter().position(|k| *k == b.kind).unwrap_or(99);
         (a.date.clone(), ka, &a.id).cmp(&(b.date.clone(), kb, &b.id))
     });
-    let rows = results_table(&documents, results, &my_terms);
-    PersonRecord {
-        name: person::display(&shape, g.gender),
-        token,
-        gender: g.gender,
-        forms,
-        documents: documents.into_iter().map(|(h, _, _)| h).collect(),
-        results: rows,
-    }
+    r.results = results_table(&documents, results, &my_terms);
+    r.documents = documents.into_iter().map(|(h, _, _)| h).collect();
+    r.count = r.documents.len();
 }
 
 /// The results table of one person from their documents (in date order): one row per

@@ -13,7 +13,7 @@ pub mod schema;
 pub mod writer;
 
 pub use certificate::{CertificateAnswer, IssuedCertificate, certificate};
-pub use dossier::{LIFE_CYCLE, PersonRecord, ResultRow, ResultSource, dossier};
+pub use dossier::{Detail, LIFE_CYCLE, PersonRecord, ResultRow, ResultSource, Scope, dossier};
 pub use index::{IndexSink, SearchIndex};
 pub use query::{
     FacetCount, Facets, Filters, Hit, MARK_END, MARK_START, SearchRequest, SearchResults,

@@ -20,7 +20,7 @@ use tantivy::{Searcher, Term};
 use super::index::SearchIndex;
 use super::query::mark;
 use crate::ru::namematch::{Match, NameQuery, surname_tolerance};
-use crate::ru::person::{self, PersonKey, TERM_SEP};
+use crate::ru::person::{self, PersonKey, Surname, TERM_SEP};
 
 /// The person terms of one name as written: one per reading (two for «Шевчук Иван»,
 /// which may be «Имя Фамилия»).
@@ -130,6 +130,8 @@ impl SearchIndex {
             automata.push(AnyForm(forms.by_ref().take(MAX_FORMS).collect()));
         }
         let mut verdicts: HashMap<Vec<u8>, Option<usize>> = HashMap::new();
+        // A written surname recurs with many given names: judge and analyse it once.
+        let mut surnames: HashMap<String, Option<(usize, Surname)>> = HashMap::new();
         let mut out: Vec<MatchedTerm> = Vec::new();
         for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
             let inv = seg
@@ -150,8 +152,16 @@ impl SearchIndex {
                                 .ok()
                                 .filter(|t| q.given_names_fit(t))
                                 .and_then(|t| {
-                                    let key = PersonKey::from_term(t)?;
-                                    let quality = q.matches(&key)?;
+                                    let (form, first, patronymic) = person::term_parts(t)?;
+                                    let (edits, surname) = surnames
+                                        .entry(form.to_string())
+                                        .or_insert_with(|| {
+                                            Some((q.surname_edits(form)?, Surname::of(form)))
+                                        })
+                                        .as_ref()?;
+                                    let key =
+                                        PersonKey::with_surname(form, surname, first, patronymic);
+                                    let quality = q.matches_with_surname(&key, *edits)?;
                                     Some((t.to_string(), key, quality))
                                 })
                                 .map(|(term, key, quality)| {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::enc;
 use super::search::{HitView, hit_view};
-use crate::api::Dossier;
+use crate::api::{Detail, Dossier};
 use crate::records::recordcard::row_cells;
 use crate::search::{LIFE_CYCLE, PersonRecord, ResultRow};
 use crate::web::AppState;
@@ -107,8 +107,8 @@ fn person_view(app: &AppState, p: &PersonRecord, full: bool) -> PersonView {
         name: p.name.clone(),
         // The token names this person alone (a name may mean namesakes).
         href: format!("/learner?name={}", enc(&p.token)),
-        count: p.documents.len(),
-        count_word: text::plural(p.documents.len() as u64, text::DOCUMENTS),
+        count: p.count,
+        count_word: text::plural(p.count as u64, text::DOCUMENTS),
         forms: p.forms.join("; "),
         kinds,
         results: if full {
@@ -126,7 +126,8 @@ async fn dossier(app: &AppState, me: &Me, p: Params, print: bool) -> PageResult 
     }
     let a = app.archivist.clone();
     let q = query.clone();
-    let d: Dossier = blocking(move || a.dossier(&q)).await?;
+    // Namesakes are listed to choose from; only the first is read in full.
+    let d: Dossier = blocking(move || a.dossier_with(&q, Detail::First)).await?;
     let mut people = d.people.iter();
     let first = people.next();
     let person = first.map(|p| person_view(app, p, true));
