@@ -267,11 +267,7 @@ impl Ingestor<'_> {
             events: f.events.clone(),
             provenance: f.provenance.clone(),
             provenance_detail: f.provenance_detail.clone(),
-            results: crate::ru::results::extract(
-                &place.kind.id,
-                &r.text,
-                &self.archive.config.classify.staff_markers,
-            ),
+            results: r.read_results(&self.archive.config.classify.staff_markers),
             box_path: place.box_rel.clone(),
             file: place.file_rel.clone(),
             has_text: !r.text.trim().is_empty(),

@@ -20,6 +20,7 @@ use crate::ingest::ocrcache::OcrCache;
 use crate::ingest::receipt::Subject;
 use crate::ingest::sidecar::{self, Dropped};
 use crate::ingest::source;
+use crate::ru::results::DocResults;
 use crate::store::archive::Archive;
 use crate::store::document::{DropSidecar, OcrInfo, OriginalImage, TextSource};
 use crate::store::fsutil;
@@ -81,11 +82,26 @@ pub(crate) struct Ready {
     pub sidecar: Option<Dropped>,
     /// OCR read before filing (from the cache): the pages' sources, confidences, turns.
     pub ocr: Option<Vec<PageText>>,
+    /// The learner results the text states, when already read from this text (by the
+    /// parallel preparation, so the single writer does not).
+    pub results: Option<Option<DocResults>>,
 }
 
 impl Ready {
     pub fn input(&self) -> &Input {
         &self.subject.input
+    }
+
+    /// The learner results its text states, for its kind.
+    pub fn read_results(&self, staff_markers: &[String]) -> Option<DocResults> {
+        match &self.results {
+            Some(read) => read.clone(),
+            None => crate::ru::results::extract(
+                self.found.kind.as_deref().unwrap_or_default(),
+                &self.text,
+                staff_markers,
+            ),
+        }
     }
 }
 
@@ -214,7 +230,12 @@ impl Preparer<'_> {
         let mut subject = Subject::new(input);
         let mut sidecar = None;
         match self.try_ready(&mut subject, &mut sidecar) {
-            Ok(r) => Prepared::Ready(Box::new(r.with(subject, sidecar))),
+            Ok(r) => {
+                let mut ready = r.with(subject, sidecar);
+                ready.results =
+                    Some(ready.read_results(&self.archive.config.classify.staff_markers));
+                Prepared::Ready(Box::new(ready))
+            }
             Err(stop) => stop.into_prepared(subject, sidecar),
         }
     }
@@ -397,6 +418,7 @@ impl Scan {
             converted: self.converted,
             sidecar,
             ocr: self.ocr,
+            results: None,
         }
     }
 }

@@ -10,9 +10,9 @@
 //! has a surname's shape. Nothing here holds a list of names.
 
 use super::person::{
-    Gender, is_cyrillic, looks_like_surname, normalize, parse_readings, patronymic_fit, to_cyrillic,
+    Gender, looks_like_surname, normalize, parse_readings, patronymic_fit, to_cyrillic,
 };
-use crate::ru::fold;
+use crate::ru::{fold, is_letter, is_russian};
 
 /// A name as found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ struct Word {
 
 impl Word {
     fn letters(&self) -> usize {
-        self.text.chars().filter(|c| c.is_alphabetic()).count()
+        self.text.chars().filter(|c| is_letter(*c)).count()
     }
 
     fn is_initial(&self) -> bool {
@@ -100,7 +100,7 @@ impl Word {
 
 fn shape_of(word: &str) -> Shape {
     let letters: Vec<char> = word.chars().filter(|c| *c != '-').collect();
-    if letters.is_empty() || !letters.iter().all(|c| is_cyrillic(*c)) {
+    if letters.is_empty() || !letters.iter().all(|c| is_russian(*c)) {
         return Shape::Other;
     }
     let upper = letters.iter().filter(|c| c.is_uppercase()).count();
@@ -138,20 +138,20 @@ fn words(text: &str) -> Vec<Word> {
     let mut i = 0;
     while i < n {
         let c = chars[i].1;
-        if c.is_alphabetic() {
+        if is_letter(c) {
             let start = chars[i].0;
             let mut raw = String::new();
             let mut lower_from: Option<usize> = None;
             let mut j = i;
             while j < n {
                 let c = chars[j].1;
-                if c.is_alphabetic() {
+                if is_letter(c) {
                     raw.push(c);
                     j += 1;
                     continue;
                 }
-                let next_is_letter = at(j + 1).is_some_and(char::is_alphabetic);
-                let prev_is_letter = j > i && chars[j - 1].1.is_alphabetic();
+                let next_is_letter = at(j + 1).is_some_and(is_letter);
+                let prev_is_letter = j > i && is_letter(chars[j - 1].1);
                 if c == '-' && next_is_letter {
                     raw.push('-');
                     j += 1;
@@ -177,7 +177,7 @@ fn words(text: &str) -> Vec<Word> {
                         while at(k).is_some_and(|x| x == ' ' || x == '\t') {
                             k += 1;
                         }
-                        if let Some(l) = at(k).filter(|l| l.is_alphabetic()) {
+                        if let Some(l) = at(k).filter(|l| is_letter(*l)) {
                             // OCR may read the rest of a lower-case word in capitals
                             // («Кали-\nHUH»): after a lower-case letter, a capital
                             // followed by another one goes on the word, not a new part

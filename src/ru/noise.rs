@@ -3,6 +3,8 @@
 //! («2О24», «1]»), letter-spaced headings («П Р И К А З»), words hyphenated across lines,
 //! and approximate search for phrases that OCR misread by a letter or two.
 
+use super::{is_letter, is_russian};
+
 /// Latin letters that print like Cyrillic ones, and the Cyrillic letter they stand for.
 const LOOKALIKES: [(char, char); 22] = [
     ('A', 'А'),
@@ -33,10 +35,6 @@ fn cyrillic_twin(c: char) -> Option<char> {
     LOOKALIKES.iter().find(|(l, _)| *l == c).map(|(_, r)| *r)
 }
 
-fn is_cyrillic(c: char) -> bool {
-    matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё')
-}
-
 /// A letter or sign OCR reads for a digit, and that digit.
 pub fn digit_twin(c: char) -> Option<char> {
     match c {
@@ -64,7 +62,7 @@ pub fn fix_lookalikes(text: &str) -> String {
 }
 
 fn fix_line(text: &str) -> String {
-    let cyr = text.chars().filter(|c| is_cyrillic(*c)).count();
+    let cyr = text.chars().filter(|c| is_russian(*c)).count();
     let lat = text.chars().filter(|c| c.is_ascii_alphabetic()).count();
     let russian_line = cyr > lat;
     let mut out = String::with_capacity(text.len());
@@ -76,8 +74,7 @@ fn fix_line(text: &str) -> String {
             c => cyrillic_twin(c),
         };
         let all_twins = word.chars().all(|c| twin(c).is_some());
-        let russian =
-            word.chars().any(is_cyrillic) || (all_twins && (after_number || russian_line));
+        let russian = word.chars().any(is_russian) || (all_twins && (after_number || russian_line));
         if russian {
             out.extend(word.chars().map(|c| twin(c).unwrap_or(c)));
         } else {
@@ -89,7 +86,7 @@ fn fix_line(text: &str) -> String {
     let mut after_number = false;
     let mut prev: [char; 2] = [' ', ' '];
     for c in text.chars() {
-        if c.is_alphabetic() {
+        if is_letter(c) {
             if word.is_empty() {
                 after_number = matches!(prev[1], '-' | '/') && prev[0].is_ascii_digit();
             }
@@ -160,7 +157,7 @@ pub fn clean(text: &str) -> String {
 /// The letters of `s`, folded (lower case, ё → е), without spaces or anything else:
 /// «П Р И К А З № 45» → «приказ», «ПРИ КАЗ» → «приказ».
 pub fn letters(s: &str) -> String {
-    crate::ru::fold(&s.chars().filter(|c| c.is_alphabetic()).collect::<String>())
+    crate::ru::fold(&s.chars().filter(|c| is_letter(*c)).collect::<String>())
 }
 
 /// Levenshtein distance between two short strings, by characters.
@@ -195,6 +192,23 @@ pub fn find_approx(hay: &str, needle: &str, k: usize) -> Option<(usize, usize, u
         return Some((s, s + needle.len(), 0));
     }
     let p: Vec<char> = needle.chars().collect();
+    let m = p.len();
+    // k edits touch at most k of k + 1 pieces of the needle, so one piece occurs exactly
+    // in any match: without one in `hay` there is none (most phrases are not in a
+    // document, and a substring search is far cheaper than the table below).
+    if m > k {
+        let piece =
+            |i: usize| -> String { p[i * m / (k + 1)..(i + 1) * m / (k + 1)].iter().collect() };
+        let finder = |i: usize| memchr::memmem::find(hay.as_bytes(), piece(i).as_bytes());
+        if (0..=k).all(|i| finder(i).is_none()) {
+            return None;
+        }
+    }
+    sellers(hay, &p, k)
+}
+
+/// Sellers' table over all of `hay`: the best match of `p` with at most `k` edits.
+fn sellers(hay: &str, p: &[char], k: usize) -> Option<(usize, usize, usize)> {
     let m = p.len();
     // col[i]: edits to match p[..i] ending at the current text position; start[i]: where
     // that match begins (byte offset).
@@ -236,6 +250,33 @@ pub fn find_approx(hay: &str, needle: &str, k: usize) -> Option<(usize, usize, u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_piece_filter_never_changes_a_match() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let alphabet: Vec<char> = "аобвч о".chars().collect();
+        let text = |rng: &mut fastrand::Rng, n: usize| -> String {
+            (0..n)
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect()
+        };
+        for _ in 0..20_000 {
+            let (hay_len, needle_len) = (rng.usize(0..40), rng.usize(1..9));
+            let hay = text(&mut rng, hay_len);
+            let needle = text(&mut rng, needle_len);
+            let k = rng.usize(1..4);
+            let p: Vec<char> = needle.chars().collect();
+            let want = hay
+                .find(&needle)
+                .map(|s| (s, s + needle.len(), 0))
+                .or_else(|| sellers(&hay, &p, k));
+            assert_eq!(
+                find_approx(&hay, &needle, k),
+                want,
+                "{hay:?} {needle:?} {k}"
+            );
+        }
+    }
 
     #[test]
     fn latin_lookalikes_inside_russian_words_become_cyrillic() {

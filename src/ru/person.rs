@@ -10,6 +10,8 @@
 
 use serde::Serialize;
 
+use super::{is_letter, is_russian};
+
 /// Gender, as far as the text tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,21 +64,17 @@ pub fn cyrillic_twin(c: char) -> Option<char> {
         .map(|&(_, cyr)| cyr)
 }
 
-pub(crate) fn is_cyrillic(c: char) -> bool {
-    matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё')
-}
-
 /// A word as OCR may have written it, in Cyrillic: Latin look-alikes and digits that
 /// look like letters become the Cyrillic letters when the word has Cyrillic letters, or
 /// when every letter of it has a Cyrillic twin («Иваиoв» → «Иваиов», «COKOЛOB» →
 /// «СОКОЛОВ»). Other words are returned as they are («Ivanov»).
 pub fn to_cyrillic(word: &str) -> String {
-    let has_cyrillic = word.chars().any(is_cyrillic);
+    let has_cyrillic = word.chars().any(is_russian);
     let all_twins = word
         .chars()
-        .filter(|c| c.is_alphabetic())
+        .filter(|c| is_letter(*c))
         .all(|c| cyrillic_twin(c).is_some())
-        && word.chars().any(|c| c.is_alphabetic());
+        && word.chars().any(is_letter);
     if !(has_cyrillic || all_twins) {
         return word.to_string();
     }
@@ -86,10 +84,8 @@ pub fn to_cyrillic(word: &str) -> String {
         let twin = if c.is_ascii_digit() {
             // A digit counts as a letter only between letters («Сид0рова»), never at an
             // end, where it is a real digit glued to a word.
-            let inside = i > 0
-                && i + 1 < chars.len()
-                && chars[i - 1].is_alphabetic()
-                && chars[i + 1].is_alphabetic();
+            let inside =
+                i > 0 && i + 1 < chars.len() && is_letter(chars[i - 1]) && is_letter(chars[i + 1]);
             cyrillic_twin(c).filter(|_| inside)
         } else {
             cyrillic_twin(c)
@@ -121,11 +117,6 @@ const ADJ_ENDINGS: [&str; 14] = [
 /// other -ск/-цк family keys as -ский, the far more common nominative; the key
 /// cannot tell «Трубецкой» from the feminine «Достоевской» by itself.
 const STRESSED_SK: [&str; 4] = ["трубецк", "шаховск", "донск", "луговск"];
-
-fn is_letter(c: char) -> bool {
-    // Russian letters first: the general Unicode table is a slow lookup for them.
-    matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё') || c.is_alphabetic()
-}
 
 fn is_vowel(c: char) -> bool {
     "аеёиоуыэюяaeiouy".contains(c)

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::namematch::levenshtein;
 use super::names::{FoundName, find_names};
 use super::person::{parse_name, to_cyrillic};
-use crate::ru::fold;
+use crate::ru::{fold, is_letter};
 
 /// What one document says about its learners' results; kept in the sidecar.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -182,7 +182,9 @@ fn programme_and_hours(text: &str) -> (Option<String>, Option<u32>) {
     static HOURS: OnceLock<Regex> = OnceLock::new();
     let programme_re = re(
         &PROGRAMME,
-        r#"(?i)програм\w*[^«"“<\n]{0,240}?[«"“<]{1,2}\s*([^»"”>]{3,240}?)\s*[»"”>]"#,
+        // Cased alternatives, not (?i): they give the regex a literal prefix to search
+        // for (a case-insensitive Cyrillic word does not), and scans write these three.
+        r#"(?:[Пп]рограм|ПРОГРАМ)\w*[^«"“<\n]{0,240}?[«"“<]{1,2}\s*([^»"”>]{3,240}?)\s*[»"”>]"#,
     );
     let hours_re = re(
         &HOURS,
@@ -273,7 +275,7 @@ fn result_word(prev: Option<&str>, w: &str) -> Option<String> {
 /// The attestation result written in `tail` (the rest of a protocol's row).
 pub fn attestation_result(tail: &str) -> Option<String> {
     let words: Vec<String> = tail
-        .split(|c: char| !c.is_alphabetic())
+        .split(|c: char| !is_letter(c))
         .filter(|w| !w.is_empty())
         .map(fold)
         .collect();

@@ -260,12 +260,12 @@ impl TextRules {
             let before_number: String = t
                 .chars()
                 .take_while(|c| !c.is_ascii_digit() && *c != '№')
-                .filter(|c| is_cyrillic(*c))
+                .filter(|c| crate::ru::is_russian(*c))
                 .collect();
             let capitals: String = t
                 .chars()
                 .take_while(|c| !c.is_lowercase())
-                .filter(|c| is_cyrillic(*c))
+                .filter(|c| crate::ru::is_russian(*c))
                 .collect();
             for title in &self.titles {
                 // Titles are few and short: a letter off for most, two for the longest.
@@ -624,10 +624,6 @@ impl TextRules {
             r.dates_unsettled = true;
         }
     }
-}
-
-fn is_cyrillic(c: char) -> bool {
-    matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё')
 }
 
 fn lines_of(text: &str) -> Vec<Line<'_>> {
