@@ -556,9 +556,16 @@ pub fn scan_matching(
         .iter()
         .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
         .collect();
+    if !finders.is_empty() {
+        return jsonl::for_each_matching(&log_path(journal_dir), &finders, |line| {
+            if let Ok(r) = serde_json::from_slice::<AuditRecord>(line) {
+                f(r);
+            }
+            Ok(())
+        });
+    }
     jsonl::for_each_line(&log_path(journal_dir), |l| {
         if l.complete
-            && (finders.is_empty() || finders.iter().any(|fi| fi.find(l.bytes).is_some()))
             && let Ok(r) = serde_json::from_slice::<AuditRecord>(l.bytes)
         {
             f(r);

@@ -228,6 +228,62 @@ pub fn for_each_line(path: &Path, mut f: impl FnMut(Line<'_>) -> io::Result<()>)
     }
 }
 
+/// Calls `f` for every complete line holding one of `needles`, in order. Made for
+/// looking up a few records in a long journal (a document's history in an audit log of
+/// millions of lines): the file is read in large blocks and searched whole, so lines
+/// that hold no needle are never copied or visited one by one.
+pub fn for_each_matching(
+    path: &Path,
+    needles: &[memchr::memmem::Finder],
+    mut f: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    const BLOCK: usize = 1 << 20;
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    let mut starts: Vec<usize> = Vec::new();
+    loop {
+        let kept = buf.len();
+        buf.resize(kept + BLOCK, 0);
+        let n = match file.read(&mut buf[kept..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                buf.truncate(kept);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        buf.truncate(kept + n);
+        if n == 0 {
+            // Whatever is left has no newline: a torn tail, never a record.
+            return Ok(());
+        }
+        // Complete lines only; the rest waits for the next block.
+        let Some(last) = memchr::memrchr(b'\n', &buf) else {
+            continue;
+        };
+        let lines = &buf[..=last];
+        starts.clear();
+        for needle in needles {
+            starts.extend(
+                needle
+                    .find_iter(lines)
+                    .map(|at| memchr::memrchr(b'\n', &lines[..at]).map_or(0, |nl| nl + 1)),
+            );
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        for &s in &starts {
+            let e = memchr::memchr(b'\n', &lines[s..]).map_or(lines.len(), |nl| s + nl);
+            f(&lines[s..e])?;
+        }
+        buf.drain(..=last);
+    }
+}
+
 /// A line that could not be read as a record.
 #[derive(Debug, Clone, Serialize)]
 pub struct Damaged {
@@ -362,6 +418,48 @@ pub fn remove_damaged(path: &Path, torn_dir: &Path) -> io::Result<Option<Evidenc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matching_lines_are_those_a_line_by_line_scan_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        let mut text = String::new();
+        // Over two read blocks, lines of varied length, needles at the edges of lines.
+        for i in 0..40_000u32 {
+            let mark = match i % 97 {
+                0 => "needle-a",
+                5 => "needle-b needle-a",
+                _ => "plain",
+            };
+            text.push_str(&format!(
+                "{{\"n\":{i},\"t\":\"{mark}{}\"}}\n",
+                "x".repeat((i % 13) as usize)
+            ));
+        }
+        text.push_str("needle-a torn tail without a newline");
+        fs::write(&path, &text).unwrap();
+        let finders = [
+            memchr::memmem::Finder::new("needle-a"),
+            memchr::memmem::Finder::new("needle-b"),
+        ];
+        let mut want = Vec::new();
+        for_each_line(&path, |l| {
+            let s = String::from_utf8_lossy(l.bytes).into_owned();
+            if l.complete && (s.contains("needle-a") || s.contains("needle-b")) {
+                want.push(s);
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut got = Vec::new();
+        for_each_matching(&path, &finders, |l| {
+            got.push(String::from_utf8_lossy(l).into_owned());
+            Ok(())
+        })
+        .unwrap();
+        assert!(want.len() > 800);
+        assert_eq!(got, want);
+    }
 
     #[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
     struct R {
