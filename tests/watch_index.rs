@@ -62,13 +62,7 @@ fn the_watcher_repairs_an_index_that_lost_documents_or_kept_deleted_ones() {
         t.watch_log()
     );
     // The line is written just after the index commit a `check` may already see.
-    assert!(
-        wait_until(Duration::from_secs(10), || t
-            .watch_log()
-            .contains("repaired")),
-        "the repair is logged:\n{}",
-        t.watch_log()
-    );
+    t.wait_logged("repaired", Duration::from_secs(10));
     assert_eq!(interrupt(&mut w.0), Some(0));
     let (_, v) = t.json(&["check"]);
     assert_eq!(v["index"], cat.len(), "{v}");

@@ -273,11 +273,7 @@ impl<'s> Columns<'s> {
     /// Each segment's distinct groups are named in one ordered pass over its dictionary.
     pub(crate) fn groups(&self, docs: &[DocAddress]) -> Result<HashMap<DocAddress, String>> {
         let mut out = HashMap::with_capacity(docs.len());
-        let mut by_segment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for d in docs {
-            by_segment.entry(d.segment_ord).or_default().push(d.doc_id);
-        }
-        for (seg_ord, ids) in by_segment {
+        for (seg_ord, ids) in by_segment(docs) {
             let seg = self.searcher.segment_reader(seg_ord);
             let Some(col) = seg
                 .fast_fields()
@@ -330,11 +326,7 @@ impl<'s> Columns<'s> {
         docs: &[DocAddress],
         mut each: impl FnMut(DocAddress, &[u8]),
     ) -> Result<()> {
-        let mut by_segment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for d in docs {
-            by_segment.entry(d.segment_ord).or_default().push(d.doc_id);
-        }
-        for (seg_ord, ids) in by_segment {
+        for (seg_ord, ids) in by_segment(docs) {
             let seg = self.searcher.segment_reader(seg_ord);
             let Some(col) = seg
                 .fast_fields()
@@ -363,6 +355,15 @@ impl<'s> Columns<'s> {
         }
         Ok(())
     }
+}
+
+/// Documents grouped by segment, segments in order.
+fn by_segment(docs: &[DocAddress]) -> BTreeMap<u32, Vec<u32>> {
+    let mut out: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for d in docs {
+        out.entry(d.segment_ord).or_default().push(d.doc_id);
+    }
+    out
 }
 
 /// A person found for the query, while their record is assembled.

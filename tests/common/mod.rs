@@ -189,11 +189,14 @@ impl TestArchive {
 
     /// Waits until the watcher says it is watching (index open, start-up done).
     pub fn wait_watching(&self) {
+        self.wait_logged("watching", Duration::from_secs(60));
+    }
+
+    /// Waits until the watcher's log holds `text`; fails with the log otherwise.
+    pub fn wait_logged(&self, text: &str, within: Duration) {
         assert!(
-            wait_until(Duration::from_secs(60), || self
-                .watch_log()
-                .contains("watching")),
-            "the watcher did not start: {}",
+            wait_until(within, || self.watch_log().contains(text)),
+            "the watcher did not log {text:?}:\n{}",
             self.watch_log()
         );
     }
