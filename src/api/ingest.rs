@@ -14,7 +14,7 @@ use crate::ingest::indexing::IndexRepair;
 use crate::ingest::input::Input;
 use crate::ingest::input::{Filter, inputs_from_paths};
 use crate::ingest::ocr::{OcrPool, workers};
-use crate::ingest::pipeline::{Ingestor, WaitingOcr};
+use crate::ingest::pipeline::{self, Ingestor, WaitingOcr};
 use crate::ingest::prepare::OcrFirst;
 use crate::ingest::receipt::Summary;
 use crate::ingest::watch::{self, WatchEvent, WatchOptions};
@@ -101,32 +101,43 @@ impl Archivist {
         let filter = Filter::new(&a.config.watch.ignore)?;
         let inputs = inputs_from_paths(paths, &filter, move_sources)?;
         let mut ing = open_ingestor(a, actor)?;
-        ing.set_ocr_first(ocr_first_mode(a));
+        // Tesseract is asked about only once a scan waits for it: asking costs a third of
+        // a second, and most scans have text.
+        ing.set_ocr_first(match a.config.ocr.enabled {
+            true => OcrFirst::Queue,
+            false => OcrFirst::Off,
+        });
         let total = inputs.len();
         let batch_max = a.config.watch.batch_max.max(1);
         let mut got = Collected::default();
-        let batches = inputs.chunks(batch_max).map(<[_]>::to_vec);
-        ing.process_batches(batches, |_, r| got.batch(r, total, progress));
+        ing.process_batches(pipeline::batches(&inputs, batch_max), |_, r| {
+            got.batch(r, total, progress)
+        });
         // Scans that need OCR to be classified: read now (results cached), then once
         // more through the pipeline.
         let waiting = ing.take_waiting_ocr();
         if !waiting.is_empty() && got.failure.is_none() {
             let done = got.receipts.len();
-            ocr_before_filing(a, &ing, &waiting, &mut |read, all| {
-                progress(IngestProgress {
-                    done,
-                    total,
-                    receipt: None,
-                    ocr: Some((read, all)),
-                })
-            });
             // What still has no OCR result goes to review, not round again.
-            ing.set_ocr_first(OcrFirst::Unavailable(
-                "Tesseract gave no result for this scan".into(),
-            ));
+            let no_result = match crate::formats::ocr::check_tesseract(&a.config.ocr_config()) {
+                Ok(_) => {
+                    ocr_before_filing(a, &ing, &waiting, &mut |read, all| {
+                        progress(IngestProgress {
+                            done,
+                            total,
+                            receipt: None,
+                            ocr: Some((read, all)),
+                        })
+                    });
+                    "Tesseract gave no result for this scan".into()
+                }
+                Err(why) => why,
+            };
+            ing.set_ocr_first(OcrFirst::Unavailable(no_result));
             let again: Vec<Input> = waiting.into_iter().map(|w| w.input).collect();
-            let batches = again.chunks(batch_max).map(<[_]>::to_vec);
-            ing.process_batches(batches, |_, r| got.batch(r, total, progress));
+            ing.process_batches(pipeline::batches(&again, batch_max), |_, r| {
+                got.batch(r, total, progress)
+            });
         }
         let Collected {
             summary,
@@ -265,19 +276,6 @@ impl Collected {
                 false
             }
         }
-    }
-}
-
-/// Whether scans that need text for their kind or year are OCRed before they are
-/// classified: OCR enabled in the configuration and Tesseract installed with its
-/// languages.
-fn ocr_first_mode(a: &crate::store::archive::Archive) -> OcrFirst {
-    if !a.config.ocr.enabled {
-        return OcrFirst::Off;
-    }
-    match crate::formats::ocr::check_tesseract(&a.config.ocr_config()) {
-        Ok(_) => OcrFirst::Queue,
-        Err(why) => OcrFirst::Unavailable(why),
     }
 }
 

@@ -424,3 +424,64 @@ impl<'a> Ingestor<'a> {
         r
     }
 }
+
+/// The first and the last batch's size, at most: nothing overlaps the reading of the
+/// first batch or the writing of the last, so both are small.
+const EDGE_BATCH: usize = 32;
+
+/// `inputs` in the pipeline's batches, in order: sizes double from 32 up to `max` and
+/// halve again towards the end (32, 64, 128, 276, 276, 128, 64, 32 for 1,000 files). The
+/// small first batch starts the writes while the rest is read, the small last one leaves
+/// little to write after the reading is done, and the large ones between keep what each
+/// batch costs once (a syncfs, a rewrite of every box it touches) rare.
+pub fn batches<T: Clone>(inputs: &[T], max: usize) -> Vec<Vec<T>> {
+    let max = max.max(1);
+    let (mut front, mut back) = (Vec::new(), Vec::new());
+    let (mut size, mut left) = (EDGE_BATCH.min(max), inputs.len());
+    while left >= 3 * size {
+        front.push(size);
+        back.push(size);
+        left -= 2 * size;
+        size = size.saturating_mul(2).min(max);
+    }
+    // The middle, in as few equal parts of at most `max` as it takes.
+    let parts = left.div_ceil(max);
+    front.extend((0..parts).map(|i| left / parts + usize::from(i < left % parts)));
+    front.extend(back.into_iter().rev());
+    let mut rest = inputs;
+    front
+        .into_iter()
+        .map(|n| {
+            let (batch, after) = rest.split_at(n);
+            rest = after;
+            batch.to_vec()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::batches;
+
+    #[test]
+    fn batches_keep_the_order_and_are_small_at_both_ends() {
+        let sizes = |n: usize, max: usize| -> Vec<usize> {
+            let items: Vec<usize> = (0..n).collect();
+            let b = batches(&items, max);
+            assert_eq!(b.concat(), items, "order kept, nothing lost or repeated");
+            let sizes: Vec<usize> = b.iter().map(Vec::len).collect();
+            assert!(
+                sizes.iter().all(|&s| s >= 1 && s <= max.max(1)),
+                "{sizes:?}"
+            );
+            sizes
+        };
+        assert_eq!(sizes(1000, 512), [32, 64, 128, 276, 276, 128, 64, 32]);
+        assert_eq!(sizes(5000, 512).len(), 16);
+        assert_eq!(sizes(10, 512), [10]);
+        assert_eq!(sizes(100, 512), [32, 36, 32]);
+        assert_eq!(sizes(7, 2), [2, 2, 1, 2]);
+        assert_eq!(sizes(0, 512), Vec::<usize>::new());
+        assert_eq!(sizes(3, 0), [1, 1, 1]);
+    }
+}

@@ -247,8 +247,9 @@ impl Preparer<'_> {
         regular_file(s, &self.limits)?;
         let bytes = read_whole(s, &self.limits)?;
         let (pdf, converted) = as_pdf(s, bytes, &self.limits)?;
-        let info =
-            pdf::inspect(&pdf, &self.limits).map_err(|r| Stop::refuse(r.code(), r.to_string()))?;
+        let pdf = Arc::new(pdf);
+        let info = pdf::inspect_shared(pdf.clone(), &self.limits)
+            .map_err(|r| Stop::refuse(r.code(), r.to_string()))?;
         if s.input.sidecar_unusable.is_none() {
             *side = sidecar::read(&s.input);
         }
@@ -283,7 +284,7 @@ impl Preparer<'_> {
                     };
                     return Err(Stop::NeedsOcr {
                         scan: Box::new(scan),
-                        pdf: Arc::new(pdf),
+                        pdf,
                         pages: blank,
                     });
                 }

@@ -880,10 +880,7 @@ fn ingest_ready(
         .iter()
         .map(|i| (i.display.clone(), i.path.clone()))
         .collect();
-    let batches: Vec<Vec<Input>> = ready
-        .chunks(opts.batch_max)
-        .map(<[Input]>::to_vec)
-        .collect();
+    let batches = crate::ingest::pipeline::batches(&ready, opts.batch_max);
     let paths: Vec<Vec<PathBuf>> = batches
         .iter()
         .map(|b| b.iter().map(|i| i.path.clone()).collect())

@@ -283,33 +283,41 @@ fn join_split_words(ws: Vec<Word>) -> Vec<Word> {
     while i < ws.len() {
         let mut w = ws[i].clone();
         let joins = |next: &Word| {
-            let joined = format!("{}{}", w.text, next.text);
+            // The cheap tests first: almost every pair of words fails one of them, and
+            // the surname tests below allocate.
+            if !(matches!(w.shape, Shape::Title | Shape::Upper)
+                && w.letters() >= 2
+                && !w.dot
+                && !w.glued
+                && next.gap <= Gap::Newline
+                && next.letters() >= 2)
+            {
+                return false;
+            }
+            let joined = || format!("{}{}", w.text, next.text);
             let starts_lower = next.text.chars().next().is_some_and(char::is_lowercase);
             // «ская-Корсакова»: lower-case first part, capitalised after the hyphen.
             let double_tail = next.shape == Shape::Other
                 && starts_lower
                 && next.text.contains('-')
-                && shape_of(&joined) == Shape::Title;
+                && shape_of(&joined()) == Shape::Title;
             let lower_tail = next.shape == Shape::Lower
                 || (next.shape == Shape::Upper && w.shape == Shape::Upper)
                 || double_tail;
+            if !lower_tail
+                || FUNCTION_WORDS.contains(&fold(&next.text).as_str())
+                || name_like(&w.text)
+            {
+                return false;
+            }
             let more_name = ws
                 .get(i + 2)
                 .is_some_and(|x| x.gap <= Gap::Newline && (x.is_initial() || x.is_name_word()));
-            let surname_tail = looks_like_surname(&next.text) || double_tail;
-            matches!(w.shape, Shape::Title | Shape::Upper)
-                && w.letters() >= 2
-                && !w.dot
-                && !w.glued
-                && next.gap <= Gap::Newline
-                && lower_tail
-                && next.letters() >= 2
-                && !FUNCTION_WORDS.contains(&fold(&next.text).as_str())
-                && !name_like(&w.text)
-                && (!surname_tail || (w.letters() <= 3 && more_name))
+            let surname_tail = double_tail || looks_like_surname(&next.text);
+            (!surname_tail || (w.letters() <= 3 && more_name))
                 // A capitalised tail that is a patronymic itself is a word of its own.
                 && (next.shape == Shape::Lower || double_tail || !name_like(&next.text))
-                && name_like(&joined)
+                && name_like(&joined())
         };
         if let Some(next) = ws.get(i + 1).filter(|n| joins(n)) {
             w.text.push_str(&next.text);
