@@ -140,6 +140,18 @@ pub fn rebuild(
         writer.add_document(ix.document(&meta, &text))?;
     }
     writer.commit().context("cannot commit the rebuilt index")?;
+    // One segment: a name query walks each segment's term dictionary, and the indexing
+    // threads left one segment each.
+    let segments = ix
+        .index
+        .searchable_segment_ids()
+        .context("cannot list the rebuilt index's segments")?;
+    if segments.len() > 1 {
+        writer
+            .merge(&segments)
+            .wait()
+            .context("cannot merge the rebuilt index into one segment")?;
+    }
     writer
         .wait_merging_threads()
         .context("index merge failed")?;
