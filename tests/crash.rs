@@ -83,11 +83,15 @@ fn kill_minus_nine_during_ingest_loses_nothing_and_duplicates_nothing() {
     // Final run to completion (interrupted only once it is up and handling Ctrl-C).
     let started = t.watch_log().matches("watching").count();
     let mut w = t.spawn_watch();
-    assert!(wait_until(Duration::from_secs(60), || t
-        .watch_log()
-        .matches("watching")
-        .count()
-        > started));
+    assert!(
+        wait_until(Duration::from_secs(60), || t
+            .watch_log()
+            .matches("watching")
+            .count()
+            > started),
+        "the last watcher did not start:\n{}",
+        t.watch_log()
+    );
     assert!(
         wait_until(Duration::from_secs(300), || t.inbox_files().is_empty()),
         "inbox not drained after {kills} kills:\n{}",
