@@ -103,9 +103,10 @@ impl Archivist {
         let mut ing = open_ingestor(a, actor)?;
         // Tesseract is asked about only once a scan waits for it: asking costs a third of
         // a second, and most scans have text.
-        ing.set_ocr_first(match a.config.ocr.enabled {
-            true => OcrFirst::Queue,
-            false => OcrFirst::Off,
+        ing.set_ocr_first(if a.config.ocr.enabled {
+            OcrFirst::Queue
+        } else {
+            OcrFirst::Off
         });
         let total = inputs.len();
         let batch_max = a.config.watch.batch_max.max(1);

@@ -144,14 +144,20 @@ const DOC_DECODE_STREAMS: usize = 4;
 
 /// Inspect PDF bytes. Never panics, never hangs longer than `limits.timeout`.
 pub fn inspect(bytes: &[u8], limits: &PdfLimits) -> Result<PdfInfo, Refusal> {
+    // Checked before the copy: an oversized or non-PDF input is never copied.
     precheck(bytes, limits)?;
-    inspect_shared(Arc::new(bytes.to_vec()), limits)
+    parse_in_worker(Arc::new(bytes.to_vec()), limits)
 }
 
 /// [`inspect`] of bytes the caller already shares: the parser thread reads them without a
 /// copy (copying every scan into fresh memory was a twentieth of ingest time).
 pub fn inspect_shared(data: Arc<Vec<u8>>, limits: &PdfLimits) -> Result<PdfInfo, Refusal> {
     precheck(&data, limits)?;
+    parse_in_worker(data, limits)
+}
+
+/// Parses prechecked bytes on a pooled parser thread, within `limits.timeout`.
+fn parse_in_worker(data: Arc<Vec<u8>>, limits: &PdfLimits) -> Result<PdfInfo, Refusal> {
     // The worker must own its input ('static): it may outlive this call on timeout.
     let worker_limits = limits.clone();
     let (tx, rx) = mpsc::sync_channel(1);

@@ -172,7 +172,11 @@ fn learners_once(names: Vec<FoundName>) -> Vec<FoundName> {
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| panic!("static regex: {e}")))
+    cell.get_or_init(|| compile(pattern))
+}
+
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("static regex: {e}"))
 }
 
 /// The quoted programme name after «программе/программа» and its hours («(72 ч.)»,
@@ -183,11 +187,13 @@ fn programme_and_hours(text: &str) -> (Option<String>, Option<u32>) {
     static HOURS: OnceLock<Regex> = OnceLock::new();
     // Cased alternatives, not (?i): they give the regex a literal prefix to search for (a
     // case-insensitive Cyrillic word does not), and scans write these three.
-    let mention_re = re(&MENTION, "(?:[Пп]рограм|ПРОГРАМ)");
-    let programme_re = re(
-        &PROGRAMME,
-        r#"^(?:[Пп]рограм|ПРОГРАМ)\w*[^«"“<\n]{0,240}?[«"“<]{1,2}\s*([^»"”>]{3,240}?)\s*[»"”>]"#,
-    );
+    const WORD: &str = "(?:[Пп]рограм|ПРОГРАМ)";
+    let mention_re = re(&MENTION, WORD);
+    let programme_re = PROGRAMME.get_or_init(|| {
+        compile(&format!(
+            r#"^{WORD}\w*[^«"“<\n]{{0,240}}?[«"“<]{{1,2}}\s*([^»"”>]{{3,240}}?)\s*[»"”>]"#
+        ))
+    });
     let hours_re = re(
         &HOURS,
         r"(?i)(?:\(|объем\w*|объём\w*|продолжительност\w*)\s*:?\s*(\d{1,4})\s*(?:ак\w*\.?\s*)?(?:ч\b|ч\.|час)",
