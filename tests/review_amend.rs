@@ -314,7 +314,9 @@ fn amend_killed_at_any_step_is_finished_at_the_next_start() {
         let out = run(&["ingest", empty.to_str().unwrap()], None);
         assert!(
             out.status.success(),
-            "{step}: {}",
+            "{step}: {}: {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
         let a = archivist::store::archive::Archive::open(&root, None).unwrap();
