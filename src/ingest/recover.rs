@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -317,35 +317,85 @@ fn archived_ids(journal: &Path) -> Result<HashSet<String>> {
         .collect())
 }
 
-/// Temporary files older than this process, anywhere in the boxes, are removed on a
-/// background thread: walking a large archive must not delay start-up, and files this
-/// process writes are newer than its start, so they are never touched.
+/// How much older than this process's start a temporary file must be for the background
+/// sweep to remove it. File times come from the kernel's coarse clock (a few ms behind
+/// `SystemTime::now()`), and on a network share from the server's clock: without a margin
+/// the sweep removed temporary files this process had just created, before their rename.
+/// A younger leftover is removed at a later start, or at once if an intent names its box.
+const SWEEP_MARGIN: Duration = Duration::from_secs(10 * 60);
+
+/// Temporary files older than this process (by [`SWEEP_MARGIN`]), anywhere in the boxes,
+/// are removed on a background thread: walking a large archive must not delay start-up,
+/// and files this process writes are newer than its start, so they are never touched.
 fn sweep_old_temp_files(boxes: PathBuf) {
-    let started = SystemTime::now();
+    let Some(cutoff) = SystemTime::now().checked_sub(SWEEP_MARGIN) else {
+        return;
+    };
     std::thread::spawn(move || {
-        let mut n = 0;
-        for e in walkdir::WalkDir::new(&boxes)
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            let old = e
-                .metadata()
-                .ok()
-                .and_then(|m| m.modified().ok())
-                .is_some_and(|t| t < started);
-            if e.file_type().is_file()
-                && old
-                && e.file_name()
-                    .to_string_lossy()
-                    .starts_with(fsutil::TMP_PREFIX)
-                && fs::remove_file(e.path()).is_ok()
-            {
-                n += 1;
-            }
-        }
+        let n = remove_temp_files_older_than(&boxes, cutoff);
         if n > 0 {
             tracing::warn!("removed {n} old temporary file(s) from the boxes");
         }
     });
+}
+
+fn remove_temp_files_older_than(boxes: &Path, cutoff: SystemTime) -> usize {
+    let mut n = 0;
+    for e in walkdir::WalkDir::new(boxes)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        let old = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .is_some_and(|t| t < cutoff);
+        if e.file_type().is_file()
+            && old
+            && e.file_name()
+                .to_string_lossy()
+                .starts_with(fsutil::TMP_PREFIX)
+            && fs::remove_file(e.path()).is_ok()
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    use super::*;
+
+    /// The sweep must spare a temporary file created a moment ago (by this process, on
+    /// its way to being renamed into place) and remove one left long ago.
+    #[test]
+    fn the_sweep_spares_fresh_temporary_files_and_removes_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("2019/ПК-1/data/order");
+        fs::create_dir_all(&data).unwrap();
+        let fresh = data.join(format!("{}fresh", fsutil::TMP_PREFIX));
+        let old = data.join(format!("{}old", fsutil::TMP_PREFIX));
+        let kept = data.join("scan.pdf");
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for p in [&fresh, &old, &kept] {
+            fs::write(p, b"x").unwrap();
+        }
+        for p in [&old, &kept] {
+            File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        // The cutoff as the sweep computes it: a file made just after the process started
+        // may carry a time slightly before it, which the margin absorbs.
+        let cutoff = SystemTime::now().checked_sub(SWEEP_MARGIN).unwrap();
+        assert_eq!(remove_temp_files_older_than(dir.path(), cutoff), 1);
+        assert!(fresh.exists(), "a fresh temporary file is spared");
+        assert!(!old.exists(), "an old leftover is removed");
+        assert!(kept.exists(), "only temporary files are removed");
+    }
 }
