@@ -1,8 +1,6 @@
 //! Use cases of the search index: search with facets, reindex, and the comparison of the
 //! archive with the index.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use super::Archivist;
@@ -51,26 +49,17 @@ impl Archivist {
         })
     }
 
-    /// Compares the documents the boxes hold (tombstones included) with the index.
+    /// Compares the documents the boxes hold (tombstones and scans waiting in review
+    /// included) with the index: [`crate::search::consistency::compare`], the same
+    /// comparison the watcher repairs the index from.
     pub fn check(&self) -> Result<CheckReport> {
-        let a = self.archive();
-        let mut in_archive: BTreeSet<String> = a.catalogue()?.into_keys().collect();
-        in_archive.extend(crate::store::archive::tombstone_ids(a)?);
-        // Scans waiting in review are indexed too (`review:<name>`).
-        in_archive.extend(
-            crate::store::review::names(a)
-                .iter()
-                .map(|n| crate::store::review::id_of(n)),
-        );
-        let in_index: BTreeSet<String> = self.index()?.all_ids()?.into_iter().collect();
-        let missing: Vec<String> = in_archive.difference(&in_index).cloned().collect();
-        let orphans: Vec<String> = in_index.difference(&in_archive).cloned().collect();
+        let r = crate::search::consistency::compare(self.archive(), &self.index()?)?;
         Ok(CheckReport {
-            ok: missing.is_empty() && orphans.is_empty(),
-            archive: in_archive.len(),
-            index: in_index.len(),
-            missing_from_index: missing,
-            index_without_document: orphans,
+            ok: r.ok(),
+            archive: r.archive,
+            index: r.index,
+            missing_from_index: r.missing_from_index,
+            index_without_document: r.index_without_document,
         })
     }
 }

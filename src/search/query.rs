@@ -329,21 +329,6 @@ impl SearchIndex {
             person_tokens: all(f.person),
         }
     }
-
-    /// Every document id in the index.
-    pub fn all_ids(&self) -> Result<Vec<String>> {
-        let searcher = self.reader.searcher();
-        let n = searcher.search(&AllQuery, &Count)?;
-        let top = searcher.search(&AllQuery, &TopDocs::with_limit(n.max(1)).order_by_score())?;
-        let mut ids = Vec::with_capacity(top.len());
-        for (_, addr) in top {
-            let d: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = d.get_first(self.fields.id).and_then(|v| v.as_str()) {
-                ids.push(id.to_string());
-            }
-        }
-        Ok(ids)
-    }
 }
 
 impl SearchIndex {

@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 
 use crate::config::nomenclature::Nomenclature;
 use crate::config::{self, Config};
-use crate::store::boxes;
 use crate::store::catalogue::Catalogue;
 use crate::store::document::DocumentMeta;
 
@@ -266,33 +265,6 @@ fn resolve(path: &Path) -> Option<PathBuf> {
         }
     }
     None
-}
-
-/// Ids of destroyed documents whose tombstone sidecars remain in the boxes.
-pub fn tombstone_ids(a: &Archive) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for dir in a.box_dirs() {
-        let manifest = boxes::read_manifest(&dir)?;
-        for rel in manifest
-            .keys()
-            .filter(|r| r.ends_with(".toml") && r.starts_with("data/"))
-        {
-            let scan = rel.trim_end_matches(".toml");
-            if manifest
-                .keys()
-                .any(|k| k.starts_with(scan) && k.ends_with(".pdf"))
-            {
-                continue;
-            }
-            if let Ok(m) = fs::read_to_string(dir.join(rel))
-                .map_err(anyhow::Error::from)
-                .and_then(|t| Ok(DocumentMeta::from_toml(&t)?))
-            {
-                out.push(m.id);
-            }
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
