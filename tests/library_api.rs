@@ -111,4 +111,30 @@ fn a_hold_through_the_library_is_listed_audited_and_kept_from_retention() {
             .any(|h| h.number == hold.number)
     );
     assert_eq!(ar.show(&hit.id).unwrap().metadata.status, Status::Active);
+    // The document page lists this document's holds, in force first, and no other's;
+    // its history and holds come from one pass over the audit log.
+    let other = ar
+        .search(&SearchRequest::new("*"))
+        .unwrap()
+        .hits
+        .into_iter()
+        .find(|h| h.id != hit.id)
+        .expect("a second document");
+    let elsewhere = ar.hold_add(&other.id, "another matter", &actor).unwrap();
+    let again = ar.hold_add(&hit.id, "a new request", &actor).unwrap();
+    let page = ar.document(&hit.id).unwrap();
+    let numbers: Vec<u32> = page.holds.iter().map(|h| h.number).collect();
+    assert_eq!(numbers, vec![again.number, hold.number], "{:?}", page.holds);
+    assert!(page.holds[0].active() && !page.holds[1].active());
+    assert!(!numbers.contains(&elsewhere.number));
+    assert_eq!(
+        page.view
+            .history
+            .iter()
+            .filter(|h| h.action == "hold-added")
+            .count(),
+        2,
+        "added, and added again: {:?}",
+        page.view.history
+    );
 }

@@ -157,6 +157,16 @@ impl Archivist {
     /// One document by id (or an unambiguous prefix of at least 6 characters): active,
     /// or destroyed (its tombstone, the act and when).
     pub fn show(&self, id: &str) -> Result<DocumentView> {
+        Ok(self.show_with_records_of(id, &[])?.0)
+    }
+
+    /// [`Archivist::show`], and the audit records of `actions`, from one pass over the
+    /// audit log (the document page needs the holds' records too).
+    pub(crate) fn show_with_records_of(
+        &self,
+        id: &str,
+        actions: &[&str],
+    ) -> Result<(DocumentView, Vec<AuditRecord>)> {
         let a = self.archive();
         if let Some(name) = id.trim().strip_prefix(crate::store::review::ID_PREFIX) {
             return Err(NotFound(format!(
@@ -190,7 +200,7 @@ impl Archivist {
             .map_err(|e| {
                 anyhow::anyhow!("the sidecar {} is not valid: {e}", side_path.display())
             })?;
-        let history = audit::history(&a.journal, &id)?;
+        let (history, of_actions) = audit::history_and_records_of(&a.journal, &id, actions)?;
         let path = a.root.join(&box_path).join(&file);
         let destruction = (metadata.status == Status::Destroyed).then(|| {
             let rec = history.iter().rev().find(|r| r.action == "destroyed");
@@ -204,7 +214,7 @@ impl Archivist {
                 note: metadata.status_note.clone().unwrap_or_default(),
             }
         });
-        Ok(DocumentView {
+        let view = DocumentView {
             status: metadata.status,
             location: Location {
                 present: path.is_file(),
@@ -217,7 +227,8 @@ impl Archivist {
             metadata,
             destruction,
             history,
-        })
+        };
+        Ok((view, of_actions))
     }
 }
 

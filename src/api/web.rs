@@ -24,7 +24,7 @@ use super::integrity::DocumentView;
 use super::{Actor, Archivist};
 use crate::error::{NotFound, Refused, Result};
 use crate::ingest::watch::WatchEvent;
-use crate::records::hold::Hold;
+use crate::records::hold::{self, Hold};
 use crate::records::retention;
 use crate::search::{Hit, SearchIndex};
 use crate::store::archive::Archive;
@@ -378,15 +378,15 @@ fn inside(rel: &str, prefix: &str) -> bool {
 impl Archivist {
     /// A document with its case, holds and fixity runs.
     pub fn document(&self, id: &str) -> Result<DocumentPage> {
-        let view = self.show(id)?;
+        let (view, hold_records) = self.show_with_records_of(id, &hold::HOLD_ACTIONS)?;
         let a = self.archive();
         let case_key = self
             .cached_index()
             .ok()
             .and_then(|ix| ix.case_of(&view.id, &a.nomenclature));
         let case_s = case_key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-        let mut holds: Vec<Hold> = self
-            .holds(true)?
+        let mut holds: Vec<Hold> = hold::Holds::replay(&hold_records)
+            .holds
             .into_iter()
             .filter(|h| h.target == view.id || (!case_s.is_empty() && h.target == case_s))
             .collect();

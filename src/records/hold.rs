@@ -60,6 +60,9 @@ pub struct Holds {
     pub holds: Vec<Hold>,
 }
 
+/// The audit actions that make up the record of every hold.
+pub const HOLD_ACTIONS: [&str; 2] = ["hold-added", "hold-released"];
+
 /// `ROOT/holds.toml`, the rendering.
 pub fn path(root: &Path) -> PathBuf {
     root.join("holds.toml")
@@ -101,10 +104,15 @@ impl Holds {
 
     /// Replays the holds from the audit log: the record of every hold.
     pub fn from_log(journal: &Path) -> Result<Holds> {
-        let records = audit::records_of(journal, &["hold-added", "hold-released"])
+        let records = audit::records_of(journal, &HOLD_ACTIONS)
             .with_context(|| format!("cannot read the audit log in {}", journal.display()))?;
+        Ok(Holds::replay(&records))
+    }
+
+    /// The holds the records of [`HOLD_ACTIONS`] describe, replayed in order.
+    pub fn replay(records: &[AuditRecord]) -> Holds {
         let mut holds: Vec<Hold> = Vec::new();
-        for r in &records {
+        for r in records {
             match r.action.as_str() {
                 "hold-added" => {
                     if let Some(h) = hold_of(r) {
@@ -131,7 +139,7 @@ impl Holds {
             }
         }
         holds.sort_by_key(|h| h.number);
-        Ok(Holds { holds })
+        Holds { holds }
     }
 
     /// Writes the rendering `holds.toml`.

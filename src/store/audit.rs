@@ -535,14 +535,29 @@ pub fn history_all(journal_dir: &Path) -> io::Result<Vec<AuditRecord>> {
 
 /// Every record that names document `id`, in order.
 pub fn history(journal_dir: &Path, id: &str) -> io::Result<Vec<AuditRecord>> {
-    let mut out = Vec::new();
-    let needle = format!("\"id\":\"{id}\"");
-    scan_matching(journal_dir, &[needle.as_str()], |r| {
+    Ok(history_and_records_of(journal_dir, id, &[])?.0)
+}
+
+/// In one pass over the log: every record that names document `id`, and apart, every
+/// record of `actions` (a record may be in both), each in order.
+pub fn history_and_records_of(
+    journal_dir: &Path,
+    id: &str,
+    actions: &[&str],
+) -> io::Result<(Vec<AuditRecord>, Vec<AuditRecord>)> {
+    let mut needles = vec![format!("\"id\":\"{id}\"")];
+    needles.extend(actions.iter().map(|a| format!("\"action\":\"{a}\"")));
+    let refs: Vec<&str> = needles.iter().map(String::as_str).collect();
+    let (mut history, mut of_actions) = (Vec::new(), Vec::new());
+    scan_matching(journal_dir, &refs, |r| {
+        if actions.contains(&r.action.as_str()) {
+            of_actions.push(r.clone());
+        }
         if r.id.as_deref() == Some(id) {
-            out.push(r);
+            history.push(r);
         }
     })?;
-    Ok(out)
+    Ok((history, of_actions))
 }
 
 /// Streams the records whose line contains one of `needles` (a cheap filter before
