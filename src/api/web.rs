@@ -260,12 +260,7 @@ impl Archivist {
     ) -> Result<BoxView> {
         let a = self.archive();
         // The box is found among the boxes that exist; the URL is never joined to a path.
-        let Some(dir) = a.box_dirs().into_iter().find(|d| {
-            d.file_name().is_some_and(|n| n.to_string_lossy() == group)
-                && d.parent()
-                    .and_then(|p| p.file_name())
-                    .is_some_and(|y| y.to_string_lossy() == year.to_string())
-        }) else {
+        let Some(dir) = a.box_dir(year, group) else {
             return Err(NotFound(format!("there is no box {year}/{group}")).into());
         };
         let rel = a.rel(&dir);

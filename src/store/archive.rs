@@ -205,6 +205,21 @@ impl Archive {
         out
     }
 
+    /// The box folder of `year`/`group`, if that box exists: found among the folders the
+    /// year holds (one directory read), so `group` (which may come from a URL) is compared
+    /// with names on disk and never joined to a path.
+    pub fn box_dir(&self, year: i32, group: &str) -> Option<PathBuf> {
+        fs::read_dir(self.boxes.join(year.to_string()))
+            .ok()?
+            .flatten()
+            .find(|g| {
+                g.file_name().to_str() == Some(group)
+                    && g.file_type().is_ok_and(|t| t.is_dir())
+                    && g.path().join("bagit.txt").is_file()
+            })
+            .map(|g| g.path())
+    }
+
     /// The catalogue: document id → location, from the manifests alone (one read per box).
     pub fn catalogue(&self) -> Result<Catalogue> {
         Catalogue::read(self)
