@@ -378,10 +378,16 @@ pub fn release(a: &Archive, what: &str, reason: &str, actor: &Actor) -> Result<V
     let events = released
         .iter()
         .map(|h| {
-            Event::new("hold-released").details(json!({
+            let ev = Event::new("hold-released").details(json!({
                 "hold": h.number, "target": h.target, "reason": reason.trim(),
                 "released_at": h.released_at, "released_by": h.released_by,
-            }))
+            }));
+            // Like the placing record: a document's own history shows its hold lifted.
+            if h.target_kind == TargetKind::Document {
+                ev.id(&h.target)
+            } else {
+                ev
+            }
         })
         .collect();
     AuditLog::open_archive(a, actor)?
