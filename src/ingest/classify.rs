@@ -118,7 +118,7 @@ impl Classifier {
                 group_re: Regex::new(&cfg.group_regex)?,
                 number_re: Regex::new(&cfg.number_regex)?,
                 extra_date_re: Regex::new(&cfg.date_regex)?,
-                programme_re: Regex::new(&cfg.programme_regex)?,
+                programme_re: crate::ru::pattern::FirstMatch::new(&cfg.programme_regex)?,
                 staff_markers: cfg.staff_markers.clone(),
             },
         })

@@ -7,6 +7,7 @@ pub mod namematch;
 pub mod names;
 pub mod noise;
 pub mod numerals;
+pub mod pattern;
 pub mod person;
 pub mod results;
 

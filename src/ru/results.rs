@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::namematch::levenshtein;
 use super::names::{FoundName, find_names};
+use super::pattern::FirstMatch;
 use super::person::{parse_name, to_cyrillic};
 use crate::ru::{fold, is_letter};
 
@@ -182,39 +183,30 @@ fn compile(pattern: &str) -> Regex {
 /// The quoted programme name after «программе/программа» and its hours («(72 ч.)»,
 /// «в объеме 72 часов»).
 fn programme_and_hours(text: &str) -> (Option<String>, Option<u32>) {
-    static MENTION: OnceLock<Regex> = OnceLock::new();
-    static PROGRAMME: OnceLock<Regex> = OnceLock::new();
+    static PROGRAMME: OnceLock<FirstMatch> = OnceLock::new();
     static HOURS: OnceLock<Regex> = OnceLock::new();
-    // Cased alternatives, not (?i): they give the regex a literal prefix to search for (a
-    // case-insensitive Cyrillic word does not), and scans write these three.
+    // Cased alternatives, not (?i): they give the pattern literal beginnings to search
+    // for (see `ru::pattern`), and scans write these three.
     const WORD: &str = "(?:[Пп]рограм|ПРОГРАМ)";
-    let mention_re = re(&MENTION, WORD);
     let programme_re = PROGRAMME.get_or_init(|| {
-        compile(&format!(
-            r#"^{WORD}\w*[^«"“<\n]{{0,240}}?[«"“<]{{1,2}}\s*([^»"”>]{{3,240}}?)\s*[»"”>]"#
+        FirstMatch::new(&format!(
+            r#"{WORD}\w*[^«"“<\n]{{0,240}}?[«"“<]{{1,2}}\s*([^»"”>]{{3,240}}?)\s*[»"”>]"#
         ))
+        .unwrap_or_else(|e| panic!("static regex: {e}"))
     });
     let hours_re = re(
         &HOURS,
         r"(?i)(?:\(|объем\w*|объём\w*|продолжительност\w*)\s*:?\s*(\d{1,4})\s*(?:ак\w*\.?\s*)?(?:ч\b|ч\.|час)",
     );
-    // The pattern anchored at each mention in turn finds the same first match as one
-    // search over the text, without that search's lazy DFA building states for every
-    // overlap of its bounded gaps (it was a sixteenth of ingest time).
-    let found = mention_re.find_iter(text).find_map(|w| {
-        let rest = &text[w.start()..];
-        programme_re.captures(rest).map(|c| (rest, c))
-    });
-    let Some((rest, m)) = found else {
+    let Some(m) = programme_re.first(text) else {
         let hours = hours_re
             .captures(text)
             .and_then(|h| h.get(1)?.as_str().parse().ok());
         return (None, hours);
     };
-    let after = text.len() - rest.len() + m.get(0).map_or(0, |x| x.end());
+    let after = m.range(0).map_or(0, |x| x.end);
     let name = m.get(1).map(|p| {
-        p.as_str()
-            .replace("-\n", "")
+        p.replace("-\n", "")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")

@@ -174,7 +174,7 @@ pub(super) struct TextRules {
     pub group_re: Regex,
     pub number_re: Regex,
     pub extra_date_re: Regex,
-    pub programme_re: Regex,
+    pub programme_re: crate::ru::pattern::FirstMatch,
     pub staff_markers: Vec<String>,
 }
 
@@ -238,8 +238,8 @@ impl TextRules {
         self.read_group(&text, &mut r);
         self.check_date_against_group(&mut r);
 
-        if let Some(p) = self.programme_re.captures(&text).and_then(|m| m.get(1)) {
-            r.programme = Some(one_line(p.as_str()));
+        if let Some(p) = self.programme_re.first(&text).and_then(|m| m.get(1)) {
+            r.programme = Some(one_line(p));
         }
         for n in crate::ru::names::find_names(&text, &self.staff_markers) {
             if !r.learners.contains(&n.text) {
