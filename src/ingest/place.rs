@@ -634,7 +634,10 @@ impl Plan {
                     dest.display()
                 )
             })?,
-            None => copy_verified(r.input(), &dest, &r.sha)?,
+            None => match &r.kept {
+                Some(bytes) => write_kept(r, bytes, &dest)?,
+                None => copy_verified(r.input(), &dest, &r.sha)?,
+            },
         }
         written.0.push(dest);
         if self.has_text {
@@ -690,6 +693,28 @@ fn copy_verified(input: &Input, dest: &Path, sha: &str) -> Result<()> {
         .map_err(|e| e.error)
         .with_context(context)?;
     Ok(())
+}
+
+/// Writes the bytes that were read and hashed (so the copy is the document its id names)
+/// into a temp file in the box and renames it into place (made durable by the batch's
+/// syncfs), if the source is still the file that was read: one deleted or replaced since
+/// is not archived, as with [`copy_verified`].
+fn write_kept(r: &Ready, bytes: &[u8], dest: &Path) -> Result<()> {
+    let input = r.input();
+    match source::lstat_identity(&input.base, &input.rel()) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SourceGone.into()),
+        Err(e) => return Err(e).with_context(|| format!("cannot open {}", input.display)),
+        Ok(now) => {
+            if let Some(why) = r.subject.seen.and_then(|seen| seen.differs(&now)) {
+                anyhow::bail!(
+                    "{}: the file changed while it was being archived ({why})",
+                    input.display
+                );
+            }
+        }
+    }
+    fsutil::write_new_atomic(dest, bytes, false)
+        .with_context(|| format!("copying {} into {}", input.display, dest.display()))
 }
 
 /// The files one placement has written so far: removed again if it fails part-way, so

@@ -6,6 +6,7 @@
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -24,6 +25,11 @@ use crate::ru::results::DocResults;
 use crate::store::archive::Archive;
 use crate::store::document::{DropSidecar, OcrInfo, OriginalImage, TextSource};
 use crate::store::fsutil;
+
+/// How many bytes of scans a batch keeps in memory from reading to writing (the rest are
+/// read again when written): reading a file from the page cache was a fifth of ingest's
+/// CPU time, and the pipeline holds at most two batches.
+pub(crate) const KEEP_PER_BATCH: u64 = 32 << 20;
 
 /// One input after preparing.
 #[allow(clippy::large_enum_variant)] // short-lived, one per input in a batch
@@ -79,6 +85,9 @@ pub(crate) struct Ready {
     pub text: String,
     /// For an image input: the PDF made from it (archived instead of the source bytes).
     pub converted: Option<(Vec<u8>, OriginalImage)>,
+    /// The scan's bytes as they were read and hashed, kept (within the batch's
+    /// [`KEEP_PER_BATCH`]) to be written from memory instead of read a second time.
+    pub kept: Option<Arc<Vec<u8>>>,
     pub sidecar: Option<Dropped>,
     /// OCR read before filing (from the cache): the pages' sources, confidences, turns.
     pub ocr: Option<Vec<PageText>>,
@@ -221,15 +230,27 @@ impl Preparer<'_> {
     pub fn prepare_all(&self, inputs: Vec<Input>) -> Vec<Prepared> {
         let t0 = std::time::Instant::now();
         let n = inputs.len();
-        let prepared = inputs.into_par_iter().map(|i| self.prepare(i)).collect();
+        let budget = AtomicU64::new(KEEP_PER_BATCH);
+        let prepared = inputs
+            .into_par_iter()
+            .map(|i| self.prepare_keeping(i, &budget))
+            .collect();
         tracing::debug!("batch of {n}: prepared in {:?}", t0.elapsed());
         prepared
     }
 
+    /// Prepares one input, as a batch of one.
+    #[cfg(test)]
     pub fn prepare(&self, input: Input) -> Prepared {
+        self.prepare_keeping(input, &AtomicU64::new(KEEP_PER_BATCH))
+    }
+
+    /// Prepares one input; its bytes are kept for writing if they fit in what is left of
+    /// `budget`.
+    pub(crate) fn prepare_keeping(&self, input: Input, budget: &AtomicU64) -> Prepared {
         let mut subject = Subject::new(input);
         let mut sidecar = None;
-        match self.try_ready(&mut subject, &mut sidecar) {
+        match self.try_ready(&mut subject, &mut sidecar, budget) {
             Ok(r) => {
                 let mut ready = r.with(subject, sidecar);
                 ready.results =
@@ -240,7 +261,12 @@ impl Preparer<'_> {
         }
     }
 
-    fn try_ready(&self, s: &mut Subject, side: &mut Option<Dropped>) -> Result<Scan, Stop> {
+    fn try_ready(
+        &self,
+        s: &mut Subject,
+        side: &mut Option<Dropped>,
+        budget: &AtomicU64,
+    ) -> Result<Scan, Stop> {
         // As first seen: a source is only moved or removed if it is still this file.
         s.seen = source::lstat_identity(&s.input.base, &s.input.rel()).ok();
         known_refusal(&s.input)?;
@@ -279,6 +305,7 @@ impl Preparer<'_> {
                         info,
                         found,
                         converted,
+                        kept: None,
                         text: None,
                         ocr: None,
                     };
@@ -294,7 +321,6 @@ impl Preparer<'_> {
                 (None, OcrFirst::Off) => {}
             }
         }
-        drop(pdf);
         if !reasons.is_empty() {
             return Err(Stop::Review {
                 reasons,
@@ -303,10 +329,21 @@ impl Preparer<'_> {
                 text,
             });
         }
+        // A converted image is written from `converted`; a PDF from the bytes read, if
+        // they fit in the batch's budget (else it is read again when written).
+        let len = pdf.len() as u64;
+        let kept = (converted.is_none()
+            && budget
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                    left.checked_sub(len)
+                })
+                .is_ok())
+        .then_some(pdf);
         Ok(Scan {
             info,
             found,
             converted,
+            kept,
             text: cached.is_some().then_some(text),
             ocr: cached.map(|c| c.pages),
         })
@@ -399,6 +436,7 @@ struct Scan {
     info: PdfInfo,
     found: Classified,
     converted: Option<(Vec<u8>, OriginalImage)>,
+    kept: Option<Arc<Vec<u8>>>,
     /// The text with OCR'd pages put in; `None`: the text layer as it is.
     text: Option<String>,
     ocr: Option<Vec<PageText>>,
@@ -417,6 +455,7 @@ impl Scan {
             found: self.found,
             text,
             converted: self.converted,
+            kept: self.kept,
             sidecar,
             ocr: self.ocr,
             results: None,

@@ -148,6 +148,62 @@ fn a_scan_written_to_after_it_was_read_stays_and_its_new_content_is_archived_too
     assert!(!p.exists());
 }
 
+/// The bytes read are written from memory (within the batch's budget) or, past it, read
+/// again and checked against their hash: both archive exactly the bytes that were hashed,
+/// and both notice a scan overwritten (same size, other bytes) or deleted in between.
+#[test]
+fn a_scan_is_archived_as_read_whether_its_bytes_were_kept_or_read_again() {
+    use std::sync::atomic::AtomicU64;
+    for budget in [crate::ingest::prepare::KEEP_PER_BATCH, 0] {
+        let s = setup();
+        let mut ing = ingestor(&s.archive);
+        let p = s.archive.inbox.join("scan.pdf");
+        let v1 = fixture(3);
+        fs::write(&p, &v1).unwrap();
+        let prepare = |ing: &Ingestor| {
+            let input = input_for(&ing.archive.inbox, &p, true);
+            ing.preparer()
+                .prepare_keeping(input, &AtomicU64::new(budget))
+        };
+        let prepared = prepare(&ing);
+        let Prepared::Ready(r) = &prepared else {
+            panic!("not ready")
+        };
+        assert_eq!(r.kept.is_some(), budget > 0, "budget {budget}");
+        let r = ing.place_and_commit(vec![prepared]).unwrap().remove(0);
+        assert_eq!(r.outcome, Outcome::Archived, "budget {budget}: {r:?}");
+        let dest = s.archive.root.join(r.destination.as_deref().unwrap());
+        assert_eq!(fs::read(&dest).unwrap(), v1, "budget {budget}");
+        assert!(!p.exists());
+
+        // Overwritten in place after it was read: same size, other bytes.
+        let v2 = fixture(4);
+        fs::write(&p, &v2).unwrap();
+        let prepared = prepare(&ing);
+        let mut forged = v2.clone();
+        let last = forged.len() - 2;
+        forged[last] ^= 0x20;
+        fs::write(&p, &forged).unwrap();
+        let r = ing.place_and_commit(vec![prepared]).unwrap().remove(0);
+        assert_eq!(r.outcome, Outcome::Deferred, "budget {budget}: {r:?}");
+        assert!(
+            r.reason.contains("changed while it was being archived"),
+            "budget {budget}: {}",
+            r.reason
+        );
+        assert_eq!(fs::read(&p).unwrap(), forged, "the source stays as it is");
+
+        // Deleted after it was read: nothing is kept.
+        fs::remove_file(&p).unwrap();
+        fs::write(&p, fixture(5)).unwrap();
+        let prepared = prepare(&ing);
+        fs::remove_file(&p).unwrap();
+        let r = ing.place_and_commit(vec![prepared]).unwrap().remove(0);
+        assert_eq!(r.outcome, Outcome::Vanished, "budget {budget}: {r:?}");
+        assert_eq!(ing.catalogue_len().unwrap(), 1, "budget {budget}");
+    }
+}
+
 /// A scan with no text layer whose kind and year need its text waits for OCR; once the
 /// OCR cache holds its text, it is classified from that text and filed, with no OCR
 /// after filing (no Tesseract needed: the cache entry stands for a finished OCR).
