@@ -404,10 +404,16 @@ impl<'a> Ingestor<'a> {
             self.place(p, &mut batch);
         }
         let planned = std::mem::take(&mut batch.planned);
-        let written: Vec<Result<()>> = planned
-            .par_iter()
-            .map(|(_, r, plan)| plan.write(r))
-            .collect();
+        let write_all = || -> Vec<Result<()>> {
+            planned
+                .par_iter()
+                .map(|(_, r, plan)| plan.write(r))
+                .collect()
+        };
+        let written = match writers() {
+            Some(pool) => pool.install(write_all),
+            None => write_all(),
+        };
         for ((i, r, plan), w) in planned.into_iter().zip(written) {
             batch.cur = i;
             self.finish(r, plan, w, &mut batch);
@@ -423,6 +429,21 @@ impl<'a> Ingestor<'a> {
         );
         r
     }
+}
+
+/// The threads that write a batch's files: their own pool, not rayon's global one, where
+/// the next batch is being prepared. A write job queued behind that batch's preparation
+/// waited for nearly all of it, and the writes are the pipeline's critical path.
+fn writers() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("write-{i}"))
+            .build()
+            .inspect_err(|e| tracing::warn!("no thread pool for writing ({e}); sharing rayon's"))
+            .ok()
+    })
+    .as_ref()
 }
 
 /// The first and the last batch's size, at most: nothing overlaps the reading of the
