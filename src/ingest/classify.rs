@@ -105,6 +105,11 @@ impl Classifier {
                         kind: r.kind.clone(),
                         all: r.all.iter().map(|s| fold(s)).collect(),
                         any: r.any.iter().map(|s| fold(s)).collect(),
+                        all_letters: r
+                            .all
+                            .iter()
+                            .map(|s| crate::ru::noise::letters(&fold(s)))
+                            .collect(),
                     })
                     .collect(),
                 titles: cfg

@@ -10,7 +10,7 @@
 //! has a surname's shape. Nothing here holds a list of names.
 
 use super::person::{
-    Gender, looks_like_surname, normalize, parse_readings, patronymic_fit, to_cyrillic,
+    Gender, into_cyrillic, looks_like_surname, normalize, parse_readings, patronymic_fit,
 };
 use crate::ru::{fold, is_letter, is_russian};
 
@@ -217,7 +217,7 @@ fn words(text: &str) -> Vec<Word> {
             if dot {
                 j = dot_at;
             }
-            let mut text = to_cyrillic(&raw);
+            let mut text = into_cyrillic(raw);
             if let Some(k) = lower_from {
                 text = text
                     .chars()

@@ -64,11 +64,24 @@ pub fn cyrillic_twin(c: char) -> Option<char> {
         .map(|&(_, cyr)| cyr)
 }
 
+/// [`to_cyrillic`] of a word already owned: no copy when nothing changes.
+pub fn into_cyrillic(word: String) -> String {
+    if word.bytes().any(|b| b.is_ascii()) {
+        to_cyrillic(&word)
+    } else {
+        word
+    }
+}
+
 /// A word as OCR may have written it, in Cyrillic: Latin look-alikes and digits that
 /// look like letters become the Cyrillic letters when the word has Cyrillic letters, or
 /// when every letter of it has a Cyrillic twin («Иваиoв» → «Иваиов», «COKOЛOB» →
 /// «СОКОЛОВ»). Other words are returned as they are («Ivanov»).
 pub fn to_cyrillic(word: &str) -> String {
+    // Every look-alike is ASCII: a word without ASCII stays as it is (most words).
+    if !word.bytes().any(|b| b.is_ascii()) {
+        return word.to_string();
+    }
     let has_cyrillic = word.chars().any(is_russian);
     let all_twins = word
         .chars()

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ru::dates::{DateMention, find_dates};
 use crate::ru::fold;
-use crate::ru::noise::{allowed_errors, clean, digit_twin, find_approx, letters};
+use crate::ru::noise::{allowed_errors, clean, digit_twin, find_approx};
 
 /// Lines after the heading line that still belong to it (number, date, subject).
 const BLOCK_AFTER: usize = 4;
@@ -160,6 +160,8 @@ pub(super) struct Rule {
     pub kind: String,
     pub all: Vec<String>,
     pub any: Vec<String>,
+    /// `all` as letters only, compared with headings (made once, not per text).
+    pub all_letters: Vec<String>,
 }
 
 /// The compiled text rules (from `[classify]` in archivist.toml).
@@ -314,14 +316,14 @@ impl TextRules {
         });
         let heading_text = heading.map(|h| short(lines[h.line].text, 40));
         // Rules whose required word is the heading's title; other titles rule theirs out.
-        let titled = |rule: &Rule| rule.all.iter().any(|w| self.titles.contains(&letters(w)));
+        let titled = |rule: &Rule| rule.all_letters.iter().any(|w| self.titles.contains(w));
         let names_heading =
-            |rule: &Rule| heading.is_some_and(|h| rule.all.iter().any(|w| letters(w) == h.title));
+            |rule: &Rule| heading.is_some_and(|h| rule.all_letters.iter().any(|w| *w == h.title));
         let mut first_block: Option<(String, String)> = None;
         let mut first_text: Option<(String, String)> = None;
         for rule in &self.rules {
-            let all_ok = rule.all.iter().all(|w| {
-                heading.is_some_and(|h| letters(w) == h.title) || find_word(&flat, w).is_some()
+            let all_ok = rule.all.iter().zip(&rule.all_letters).all(|(w, l)| {
+                heading.is_some_and(|h| *l == h.title) || find_word(&flat, w).is_some()
             });
             if !all_ok {
                 continue;
@@ -358,7 +360,7 @@ impl TextRules {
         let heading_has_rule = heading.is_some_and(|h| {
             self.rules
                 .iter()
-                .any(|rule| rule.all.iter().any(|w| letters(w) == h.title))
+                .any(|rule| rule.all_letters.iter().any(|w| *w == h.title))
         });
         r.kind = first_block.or_else(|| {
             // Words in the body decide only for a document without a heading, or for an
