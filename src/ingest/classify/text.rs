@@ -318,7 +318,7 @@ impl TextRules {
         // Rules whose required word is the heading's title; other titles rule theirs out.
         let titled = |rule: &Rule| rule.all_letters.iter().any(|w| self.titles.contains(w));
         let names_heading =
-            |rule: &Rule| heading.is_some_and(|h| rule.all_letters.iter().any(|w| *w == h.title));
+            |rule: &Rule| heading.is_some_and(|h| rule.all_letters.contains(&h.title));
         let mut first_block: Option<(String, String)> = None;
         let mut first_text: Option<(String, String)> = None;
         for rule in &self.rules {
@@ -360,7 +360,7 @@ impl TextRules {
         let heading_has_rule = heading.is_some_and(|h| {
             self.rules
                 .iter()
-                .any(|rule| rule.all_letters.iter().any(|w| *w == h.title))
+                .any(|rule| rule.all_letters.contains(&h.title))
         });
         r.kind = first_block.or_else(|| {
             // Words in the body decide only for a document without a heading, or for an
