@@ -148,6 +148,27 @@ fn a_scan_written_to_after_it_was_read_stays_and_its_new_content_is_archived_too
     assert!(!p.exists());
 }
 
+/// Returns once a file written now gets a later change time than `p` has.
+fn after_the_clock_ticks_past(p: &std::path::Path) {
+    use std::os::unix::fs::MetadataExt;
+    let ctime = |m: fs::Metadata| (m.ctime(), m.ctime_nsec());
+    let then = ctime(fs::metadata(p).unwrap());
+    let probe = p.with_extension("tick");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        fs::write(&probe, b"tick").unwrap();
+        if ctime(fs::metadata(&probe).unwrap()) > then {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clock did not move"
+        );
+        std::thread::yield_now();
+    }
+    fs::remove_file(&probe).unwrap();
+}
+
 /// The bytes read are written from memory (within the batch's budget) or, past it, read
 /// again and checked against their hash: both archive exactly the bytes that were hashed,
 /// and both notice a scan overwritten (same size, other bytes) or deleted in between.
@@ -183,6 +204,9 @@ fn a_scan_is_archived_as_read_whether_its_bytes_were_kept_or_read_again() {
         let mut forged = v2.clone();
         let last = forged.len() - 2;
         forged[last] ^= 0x20;
+        // The kernel stamps files from a coarse clock: wait until it has moved on, or the
+        // overwrite could carry the very times that were read (same size, same inode).
+        after_the_clock_ticks_past(&p);
         fs::write(&p, &forged).unwrap();
         let r = ing.place_and_commit(vec![prepared]).unwrap().remove(0);
         assert_eq!(r.outcome, Outcome::Deferred, "budget {budget}: {r:?}");
